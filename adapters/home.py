@@ -1,0 +1,75 @@
+"""The code-mesh home directory: where it is, and keeping it private (0700, files 0600)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from code_mesh.domain.errors import StoreUnavailable
+
+DIRECTORY_MODE = 0o700
+FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Home:
+    """Paths of everything code-mesh keeps (SPEC section 1)."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "auth.db"
+
+    @property
+    def auth_json(self) -> Path:
+        return self.root / "auth.json"
+
+    @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    @property
+    def schema_lock(self) -> Path:
+        return self.locks / "schema.lock"
+
+
+def resolve_home(environ: Mapping[str, str]) -> Home:
+    """$CODE_MESH_HOME, else ~/.code-mesh."""
+    configured = environ.get("CODE_MESH_HOME")
+    root = Path(configured).expanduser() if configured else Path.home() / ".code-mesh"
+    return Home(root.absolute())
+
+
+def _narrow(path: Path, wanted: int, warn: Callable[[str], None]) -> None:
+    mode = stat.S_IMODE(path.lstat().st_mode)
+    if mode & ~wanted:
+        path.chmod(wanted)
+        warn(f"{path} was open to other users (mode {mode:04o}); narrowed to {wanted:04o}")
+
+
+def prepare_home(home: Home, warn: Callable[[str], None]) -> None:
+    """Create the directory 0700 whatever the umask, and narrow anything found wider."""
+    root = home.root
+    try:
+        if not root.is_dir():
+            root.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+            root.chmod(DIRECTORY_MODE)
+        _narrow(root, DIRECTORY_MODE, warn)
+        for entry in os.scandir(root):
+            path = Path(entry.path)
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                _narrow(path, DIRECTORY_MODE, warn)
+            elif entry.is_file():
+                _narrow(path, FILE_MODE, warn)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise StoreUnavailable(
+            f"Cannot use {root} as the code-mesh home ({reason})",
+            "Set CODE_MESH_HOME to a directory you can write to",
+        ) from None

@@ -1,0 +1,110 @@
+"""An in-memory CredentialStore: the same contract as SQLite, for fast unit tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from code_mesh.domain.credentials import Credential, StoredCredential
+from code_mesh.domain.identifiers import AccountName, ProviderId
+
+Key = tuple[ProviderId, AccountName]
+
+
+@dataclass(frozen=True)
+class _Row:
+    credential: Credential
+    needs_login: bool
+    activation: int
+
+
+class _MemoryRepository:
+    def __init__(self, rows: dict[Key, _Row], writable: bool) -> None:
+        self._rows = rows
+        self._writable = writable
+
+    def _stored(self, key: Key, row: _Row, active: bool) -> StoredCredential:
+        return StoredCredential(key[0], key[1], row.credential, row.needs_login, active)
+
+    def _active_key(self, provider: ProviderId) -> Key | None:
+        candidates = [(k, r) for k, r in self._rows.items() if k[0] == provider]
+        if not candidates:
+            return None
+        # Highest activation wins; among equals the first account name, as in SQL.
+        return min(candidates, key=lambda item: (-item[1].activation, item[0][1]))[0]
+
+    def get(self, provider: ProviderId, account: AccountName) -> StoredCredential | None:
+        row = self._rows.get((provider, account))
+        if row is None:
+            return None
+        return self._stored(
+            (provider, account), row, self._active_key(provider) == (provider, account)
+        )
+
+    def active(self, provider: ProviderId) -> StoredCredential | None:
+        key = self._active_key(provider)
+        return None if key is None else self._stored(key, self._rows[key], True)
+
+    def all(self) -> list[StoredCredential]:
+        result = [
+            self._stored(key, row, self._active_key(key[0]) == key)
+            for key, row in self._rows.items()
+        ]
+        return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
+
+    def _require_writable(self) -> None:
+        if not self._writable:
+            raise RuntimeError("a reading transaction cannot write")
+
+    def _next_activation(self) -> int:
+        return max((row.activation for row in self._rows.values()), default=0) + 1
+
+    def save(
+        self,
+        provider: ProviderId,
+        account: AccountName,
+        credential: Credential,
+        *,
+        needs_login: bool = False,
+        activate: bool = True,
+    ) -> None:
+        self._require_writable()
+        existing = self._rows.get((provider, account))
+        activation = (
+            self._next_activation() if activate else (existing.activation if existing else 0)
+        )
+        self._rows[(provider, account)] = _Row(credential, needs_login, activation)
+
+    def delete(self, provider: ProviderId, account: AccountName) -> bool:
+        self._require_writable()
+        return self._rows.pop((provider, account), None) is not None
+
+    def activate(self, provider: ProviderId, account: AccountName) -> None:
+        self._require_writable()
+        row = self._rows[(provider, account)]
+        self._rows[(provider, account)] = replace(row, activation=self._next_activation())
+
+
+class InMemoryCredentialStore:
+    """Transactions work on a copy that replaces the original only on success."""
+
+    def __init__(self) -> None:
+        self._rows: dict[Key, _Row] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return ":memory:"
+
+    @contextmanager
+    def reading(self) -> Iterator[_MemoryRepository]:
+        yield _MemoryRepository(dict(self._rows), writable=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[_MemoryRepository]:
+        with self._lock:
+            working = dict(self._rows)
+            yield _MemoryRepository(working, writable=True)
+            self._rows = working

@@ -1,0 +1,134 @@
+"""Bring the store's schema to head with Alembic, safely when many processes start at once.
+
+Fast path: the revision is read with the standard library's sqlite3; when it is at
+head, Alembic and SQLAlchemy are not imported at all. Otherwise one process at a time
+(an flock on `locks/schema.lock`) looks again and migrates. A new store is built
+under a temporary name and renamed into place only when complete, so no process ever
+sees a half-created store, and a crash leaves nothing behind but a stray temp file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from code_mesh.adapters.file_lock import exclusive_lock
+from code_mesh.adapters.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
+from code_mesh.domain.errors import StoreUnavailable
+
+MIGRATIONS_PACKAGE = "code_mesh.migrations"
+
+
+def _unreadable(path: Path, reason: str) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"The store {path} cannot be read ({reason}); nothing in it was changed",
+        "Move the file aside (or restore it from an `auth export` backup) and run the command again",
+    )
+
+
+def read_revision(path: Path) -> str | None:
+    """The Alembic revision recorded in the store, or None for a store without one."""
+    if path.is_dir():
+        raise _unreadable(path, "it is a directory, not a file")
+    try:
+        connection = sqlite3.connect(path, timeout=60)
+        try:
+            tables = connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchall()
+            if not tables:
+                return None
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            return None if row is None else str(row[0])
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise _unreadable(path, str(error)) from None
+
+
+def _refuse_newer(path: Path, revision: str) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"The store {path} was written by a newer code-mesh (schema {revision}); "
+        "nothing was changed",
+        "Upgrade code-mesh (pip install --upgrade code-mesh)",
+    )
+
+
+def _upgrade(path: Path) -> None:
+    """Run every pending migration on `path` in one transaction."""
+    from importlib.resources import files
+
+    from alembic import command
+    from alembic.config import Config
+    from code_mesh.adapters.sqlite_engine import make_engine
+
+    engine = make_engine(path)
+    try:
+        with engine.connect() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(files(MIGRATIONS_PACKAGE)))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+    # WAL lets readers run beside a writer; the mode is stored in the file, so once is enough.
+    plain = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        plain.execute("PRAGMA journal_mode = WAL")
+    finally:
+        plain.close()
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def ensure_schema(
+    database: Path,
+    lock: Path,
+    populate_new: Callable[[Path], None] | None = None,
+) -> bool:
+    """Make sure `database` exists at SCHEMA_HEAD; True when this call created it.
+
+    `populate_new(path)` runs on a newly created store before it is put in place
+    (the first-use import); if it raises, the new store is discarded.
+    """
+    if database.exists():
+        revision = read_revision(database)
+        if revision == SCHEMA_HEAD:
+            return False
+        if revision is not None and revision not in KNOWN_REVISIONS:
+            raise _refuse_newer(database, revision)
+    try:
+        with exclusive_lock(lock):
+            if database.exists():
+                revision = read_revision(database)
+                if revision is not None and revision not in KNOWN_REVISIONS:
+                    raise _refuse_newer(database, revision)
+                if revision != SCHEMA_HEAD:
+                    _upgrade(database)
+                return False
+            building = database.with_name(f".{database.name}.new-{os.getpid()}")
+            for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+            try:
+                _upgrade(building)
+                if populate_new is not None:
+                    populate_new(building)
+                os.replace(building, database)
+                _fsync_directory(database.parent)
+            finally:
+                for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
+                    leftover.unlink(missing_ok=True)
+            return True
+    except OSError as error:
+        raise StoreUnavailable(
+            f"Cannot create the store {database} ({error.strerror or error})",
+            "Check that CODE_MESH_HOME is a directory you can write to",
+        ) from None

@@ -1,0 +1,223 @@
+"""The CredentialStore on a SQLite file, through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from code_mesh.adapters.sqlite_engine import BEGIN_OPTION, make_engine
+from code_mesh.adapters.sqlite_tables import credentials as table
+from code_mesh.domain.credentials import (
+    ApiKey,
+    Credential,
+    Custom,
+    OAuthToken,
+    StoredCredential,
+)
+from code_mesh.domain.errors import StoreUnavailable
+from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.secret import Secret
+from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import DBAPIError
+
+
+def credential_from_row(row: Any) -> Credential:
+    """Rebuild the domain credential from a row of the credentials table."""
+    if row.type == ApiKey.type:
+        return ApiKey(Secret(row.api_key))
+    if row.type == OAuthToken.type:
+        return OAuthToken(
+            access_token=Secret(row.access_token),
+            refresh_token=None if row.refresh_token is None else Secret(row.refresh_token),
+            expires_at=row.expires_at,
+            account_id=row.account_id,
+            enterprise_url=row.enterprise_url,
+            scopes=row.scopes,
+        )
+    if row.type == Custom.type:
+        return Custom({name: Secret(value) for name, value in json.loads(row.custom_data).items()})
+    raise StoreUnavailable(
+        f"The store holds a credential of unknown type {row.type!r} for {row.provider}",
+        "Upgrade code-mesh",
+    )
+
+
+def columns_for(credential: Credential) -> dict[str, Any]:
+    """The credential's fields as column values; every type sets every column."""
+    values: dict[str, Any] = {
+        "type": credential.type,
+        "api_key": None,
+        "access_token": None,
+        "refresh_token": None,
+        "custom_data": None,
+        "expires_at": None,
+        "account_id": None,
+        "enterprise_url": None,
+        "scopes": None,
+    }
+    if isinstance(credential, ApiKey):
+        values["api_key"] = credential.key.reveal()
+    elif isinstance(credential, OAuthToken):
+        values.update(
+            access_token=credential.access_token.reveal(),
+            refresh_token=None
+            if credential.refresh_token is None
+            else credential.refresh_token.reveal(),
+            expires_at=credential.expires_at,
+            account_id=credential.account_id,
+            enterprise_url=credential.enterprise_url,
+            scopes=credential.scopes,
+        )
+    else:
+        values["custom_data"] = json.dumps(
+            {name: value.reveal() for name, value in credential.data.items()}, sort_keys=True
+        )
+    return values
+
+
+class SqliteRepository:
+    """The repository port over one open transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _active_account(self, provider: str) -> str | None:
+        return self._connection.execute(
+            select(table.c.account)
+            .where(table.c.provider == provider)
+            .order_by(table.c.activation.desc(), table.c.account)
+            .limit(1)
+        ).scalar()
+
+    def _stored(self, row: Any, active: bool) -> StoredCredential:
+        return StoredCredential(
+            ProviderId(row.provider),
+            AccountName(row.account),
+            credential_from_row(row),
+            bool(row.needs_login),
+            active,
+        )
+
+    def get(self, provider: ProviderId, account: AccountName) -> StoredCredential | None:
+        row = self._connection.execute(
+            select(table).where(table.c.provider == provider, table.c.account == account)
+        ).first()
+        if row is None:
+            return None
+        return self._stored(row, self._active_account(provider) == account)
+
+    def active(self, provider: ProviderId) -> StoredCredential | None:
+        row = self._connection.execute(
+            select(table)
+            .where(table.c.provider == provider)
+            .order_by(table.c.activation.desc(), table.c.account)
+            .limit(1)
+        ).first()
+        return None if row is None else self._stored(row, True)
+
+    def all(self) -> list[StoredCredential]:
+        rows = self._connection.execute(
+            select(table).order_by(table.c.provider, table.c.activation.desc(), table.c.account)
+        ).all()
+        result: list[StoredCredential] = []
+        previous_provider = None
+        for row in rows:
+            result.append(self._stored(row, row.provider != previous_provider))
+            previous_provider = row.provider
+        return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
+
+    def _next_activation(self) -> int:
+        highest = self._connection.execute(select(func.max(table.c.activation))).scalar()
+        return (highest or 0) + 1
+
+    def save(
+        self,
+        provider: ProviderId,
+        account: AccountName,
+        credential: Credential,
+        *,
+        needs_login: bool = False,
+        activate: bool = True,
+    ) -> None:
+        now = int(time.time())
+        values = columns_for(credential)
+        values["needs_login"] = needs_login
+        values["updated_at"] = now
+        if activate:
+            values["activation"] = self._next_activation()
+        statement = insert(table).values(
+            provider=str(provider),
+            account=str(account),
+            created_at=now,
+            **({"activation": 0} | values),
+        )
+        self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.provider, table.c.account], set_=values
+            )
+        )
+
+    def delete(self, provider: ProviderId, account: AccountName) -> bool:
+        result = self._connection.execute(
+            delete(table).where(table.c.provider == provider, table.c.account == account)
+        )
+        return result.rowcount > 0
+
+    def activate(self, provider: ProviderId, account: AccountName) -> None:
+        self._connection.execute(
+            update(table)
+            .where(table.c.provider == provider, table.c.account == account)
+            .values(activation=self._next_activation())
+        )
+
+
+def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreUnavailable:
+    """One readable line for what SQLite said; never the SQL or its parameters."""
+    original = getattr(error, "orig", error)
+    reason = str(original).splitlines()[0] if str(original) else type(original).__name__
+    if "locked" in reason or "busy" in reason:
+        return StoreUnavailable(
+            f"The store {path} stayed busy for too long ({reason})",
+            "Try again; if it persists, look for a stuck code-mesh process",
+        )
+    return StoreUnavailable(
+        f"The store {path} cannot be read ({reason}); nothing in it was changed",
+        "Move the file aside and restore it from an `auth export` backup, "
+        "or run `code-mesh auth doctor` once available",
+    )
+
+
+class SqliteCredentialStore:
+    """Credentials in a SQLite file whose schema Alembic has already brought to head."""
+
+    def __init__(self, path: Path, engine: Engine | None = None) -> None:
+        self._path = path
+        self._engine = engine or make_engine(path)
+
+    @property
+    def location(self) -> str:
+        return str(self._path)
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[SqliteRepository]:
+        try:
+            with self._engine.connect() as connection:
+                connection = connection.execution_options(**{BEGIN_OPTION: begin})
+                with connection.begin():
+                    yield SqliteRepository(connection)
+        except DBAPIError as error:
+            raise describe_database_error(error, self._path) from None
+
+    def reading(self) -> AbstractContextManager[SqliteRepository]:
+        return self._transaction("DEFERRED")
+
+    def writing(self) -> AbstractContextManager[SqliteRepository]:
+        return self._transaction("IMMEDIATE")
+
+    def dispose(self) -> None:
+        self._engine.dispose()

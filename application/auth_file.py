@@ -1,0 +1,47 @@
+"""What an auth.json holds, independent of its layout (the codecs are adapters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from code_mesh.domain.credentials import Credential, StoredCredential
+from code_mesh.domain.identifiers import AccountName, ProviderId
+
+FORMATS = ("code-mesh", "opencode")
+
+
+@dataclass(frozen=True)
+class AuthFileEntry:
+    """One credential read from an auth.json; `active` when it stood under a bare provider id."""
+
+    provider: ProviderId
+    account: AccountName
+    credential: Credential
+    needs_login: bool = False
+    active: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}:{self.account}"
+
+
+@dataclass(frozen=True)
+class EncodedAuthFile:
+    """An auth.json ready to write, and the credentials the format had no place for."""
+
+    text: str
+    written: int
+    left_out: tuple[str, ...] = ()
+
+
+class AuthFileCodec(Protocol):
+    """Reads and writes one auth.json layout."""
+
+    name: str
+
+    def decode(self, text: str) -> list[AuthFileEntry]:
+        """All entries, or InvalidAuthFile naming the first bad one."""
+        ...
+
+    def encode(self, credentials: list[StoredCredential]) -> EncodedAuthFile: ...

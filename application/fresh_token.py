@@ -1,0 +1,81 @@
+"""The `auth token` hot path: print a stored secret that needs no refresh.
+
+Only what a fresh credential needs is here, with no import beyond `domain.rules`: a
+script calling `code-mesh auth token` in a loop pays for every module this touches.
+Anything unusual (nothing stored, a refresh due, an ambiguous custom credential)
+returns None, and the full use case in `token.py` takes over with its messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from code_mesh.domain.rules import (
+    ENVIRONMENT_VARIABLES,
+    is_refresh_due,
+    is_valid_identifier,
+    pick_custom_token,
+)
+
+
+class TokenRecord:
+    """What the narrow read port returns: just enough to decide, no secret in repr."""
+
+    __slots__ = ("custom_data", "expires_at", "has_refresh_token", "needs_login", "secret", "type")
+
+    def __init__(
+        self,
+        type: str,
+        secret: str | None,
+        expires_at: int | None,
+        needs_login: bool,
+        has_refresh_token: bool,
+        custom_data: dict[str, str] | None = None,
+    ) -> None:
+        self.type = type
+        self.secret = secret
+        self.expires_at = expires_at
+        self.needs_login = needs_login
+        self.has_refresh_token = has_refresh_token
+        self.custom_data = custom_data
+
+    def __repr__(self) -> str:
+        return f"TokenRecord(type={self.type!r}, expires_at={self.expires_at!r})"
+
+
+RecordReader = Callable[[str, "str | None"], "TokenRecord | None"]
+"""The narrow read port: (provider, account or None for the active one) → record."""
+
+
+def fresh_token(
+    provider: str,
+    account: str | None,
+    environ: Mapping[str, str],
+    read_record: RecordReader,
+    now: float,
+) -> str | None:
+    """The secret to print, or None when the full path must decide.
+
+    `read_record(provider, account)` is the narrow read port; it is only called when
+    no environment variable answers first.
+    """
+    if not is_valid_identifier(provider):
+        return None
+    if account is not None and not is_valid_identifier(account):
+        return None
+    if account is None:
+        variable = ENVIRONMENT_VARIABLES.get(provider)
+        if variable:
+            value = environ.get(variable)
+            if value:
+                return value
+    record = read_record(provider, account)
+    if record is None or record.needs_login:
+        return None
+    if record.type == "api_key":
+        return record.secret
+    if record.type == "oauth":
+        return None if is_refresh_due(record.expires_at, now) else record.secret
+    if record.type == "custom" and record.custom_data is not None:
+        return pick_custom_token(record.custom_data)
+    return None

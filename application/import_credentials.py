@@ -1,0 +1,58 @@
+"""Use case: merge auth.json entries into the store, all of them or none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from code_mesh.application.auth_file import AuthFileEntry
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import StoredCredential
+
+
+class ImportAction(StrEnum):
+    ADD = "add"
+    REPLACE = "replace"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class PlannedImport:
+    entry: AuthFileEntry
+    action: ImportAction
+
+
+def _action(entry: AuthFileEntry, existing: StoredCredential | None) -> ImportAction:
+    if existing is None:
+        return ImportAction.ADD
+    same = (
+        existing.credential == entry.credential
+        and existing.needs_login == entry.needs_login
+        and (existing.active or not entry.active)
+    )
+    return ImportAction.UNCHANGED if same else ImportAction.REPLACE
+
+
+def import_credentials(
+    store: CredentialStore, entries: Sequence[AuthFileEntry], *, dry_run: bool = False
+) -> list[PlannedImport]:
+    """Each entry replaces the stored credential of the same provider and account.
+
+    An entry that stood under a bare provider id becomes the active account; the
+    others keep whichever account was active. One transaction: all entries or none.
+    """
+    planned: list[PlannedImport] = []
+    with store.reading() if dry_run else store.writing() as repository:
+        for entry in entries:
+            action = _action(entry, repository.get(entry.provider, entry.account))
+            planned.append(PlannedImport(entry, action))
+            if action is not ImportAction.UNCHANGED and not dry_run:
+                repository.save(
+                    entry.provider,
+                    entry.account,
+                    entry.credential,
+                    needs_login=entry.needs_login,
+                    activate=entry.active,
+                )
+    return planned

@@ -1,0 +1,105 @@
+"""Use case: what `auth list` shows, secrets left out by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import Status
+from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.providers import BUILTIN_PROVIDERS, profile_for
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """One line of `auth list`; it carries no secret, so it cannot print one."""
+
+    provider: str
+    name: str
+    account: str | None
+    active: bool
+    type: str | None
+    status: Status
+    source: str | None
+    expires_at: int | None
+    shadowed_by: str | None = None
+    """The environment variable that overrides this stored row, if any."""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "provider": self.provider,
+            "name": self.name,
+            "account": self.account,
+            "active": self.active,
+            "type": self.type,
+            "status": str(self.status),
+            "source": self.source,
+            "expires_at": self.expires_at,
+        }
+
+
+def list_credentials(
+    store: CredentialStore,
+    environ: Mapping[str, str],
+    now: float,
+    configured_providers: Iterable[ProviderId] = (),
+) -> list[CredentialRow]:
+    """Environment rows first for each provider, then stored rows, then the unauthenticated."""
+    with store.reading() as repository:
+        stored = repository.all()
+    rows: list[CredentialRow] = []
+    seen: set[str] = set()
+    providers = sorted({c.provider for c in stored})
+    env_only = [
+        ProviderId(p)
+        for p, profile in BUILTIN_PROVIDERS.items()
+        if profile.env_var and environ.get(profile.env_var) and p not in providers
+    ]
+    for provider in sorted([*providers, *env_only]):
+        profile = profile_for(provider)
+        variable = profile.env_var if profile.env_var and environ.get(profile.env_var) else None
+        if variable:
+            rows.append(
+                CredentialRow(
+                    provider,
+                    profile.name,
+                    None,
+                    True,
+                    "api_key",
+                    Status.AUTHENTICATED,
+                    f"env:{variable}",
+                    None,
+                )
+            )
+        for credential in (c for c in stored if c.provider == provider):
+            rows.append(
+                CredentialRow(
+                    provider=provider,
+                    name=profile.name,
+                    account=credential.account,
+                    active=credential.active and variable is None,
+                    type=credential.type,
+                    status=credential.status(now),
+                    source="store",
+                    expires_at=credential.expires_at,
+                    shadowed_by=variable,
+                )
+            )
+        seen.add(provider)
+    for provider in [*BUILTIN_PROVIDERS, *sorted(configured_providers)]:
+        if provider not in seen:
+            seen.add(provider)
+            rows.append(
+                CredentialRow(
+                    provider,
+                    profile_for(ProviderId(provider)).name,
+                    None,
+                    False,
+                    None,
+                    Status.NOT_AUTHENTICATED,
+                    None,
+                    None,
+                )
+            )
+    return rows

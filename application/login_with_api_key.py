@@ -1,0 +1,36 @@
+"""Use case: store an API key for a provider account and make it the active one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import ApiKey, InvalidCredential
+from code_mesh.domain.errors import InvalidInput
+from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.secret import Secret
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    provider: ProviderId
+    account: AccountName
+    replaced: bool
+
+
+def log_in_with_api_key(
+    store: CredentialStore, provider: ProviderId, account: AccountName, key: Secret
+) -> LoginResult:
+    """Add or replace the credential; surrounding whitespace (a pasted newline) is dropped."""
+    try:
+        credential = ApiKey(Secret(key.reveal().strip()))
+    except InvalidCredential as error:
+        raise InvalidInput(
+            "No API key was given: the key read was empty",
+            "Pass the key on standard input, e.g. `printenv MY_KEY | code-mesh auth login "
+            f"{provider} --with-key`",
+        ) from error
+    with store.writing() as repository:
+        replaced = repository.get(provider, account) is not None
+        repository.save(provider, account, credential, activate=True)
+    return LoginResult(provider, account, replaced)

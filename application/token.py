@@ -1,0 +1,77 @@
+"""Use case: the secret a script should use for a provider (SPEC section 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import Custom, OAuthToken, Status, StoredCredential
+from code_mesh.domain.errors import CodeMeshError, NotLoggedIn
+from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.providers import profile_for
+from code_mesh.domain.secret import Secret
+
+
+@dataclass(frozen=True)
+class UsableToken:
+    secret: Secret
+    source: str
+    """`env:VARIABLE` or `store`."""
+
+
+def find_credential(
+    store: CredentialStore, provider: ProviderId, account: AccountName | None
+) -> StoredCredential:
+    """The named account, or the active one; NotLoggedIn when there is none."""
+    with store.reading() as repository:
+        found = (
+            repository.active(provider) if account is None else repository.get(provider, account)
+        )
+    if found is not None:
+        return found
+    if account is None:
+        raise NotLoggedIn(f"Not logged in to {provider}", f"Run `code-mesh auth login {provider}`")
+    raise NotLoggedIn(
+        f"{provider} has no stored account {account!s}",
+        f"Run `code-mesh auth login {provider} --account {account}`",
+    )
+
+
+def token_from_environment(
+    provider: ProviderId, account: AccountName | None, environ: Mapping[str, str]
+) -> UsableToken | None:
+    """The provider's environment variable beats the store, unless an account is named."""
+    variable = profile_for(provider).env_var
+    if account is None and variable and environ.get(variable):
+        return UsableToken(Secret(environ[variable]), f"env:{variable}")
+    return None
+
+
+def stored_token(
+    store: CredentialStore, provider: ProviderId, account: AccountName | None, now: float
+) -> UsableToken:
+    """The secret of the named or active stored account, if it can be used as it is."""
+    stored = find_credential(store, provider, account)
+    login = f"code-mesh auth login {provider}" + (
+        f" --account {stored.account}" if stored.account != "default" else ""
+    )
+    status = stored.status(now)
+    if status is Status.NEEDS_LOGIN:
+        raise CodeMeshError(f"The credential for {provider} needs a new login", f"Run `{login}`")
+    credential = stored.credential
+    if isinstance(credential, OAuthToken) and status is Status.EXPIRED:
+        raise CodeMeshError(
+            f"The OAuth token for {provider} has expired and this version cannot refresh it",
+            f"Run `{login}`",
+        )
+    secret = credential.usable_secret()
+    if secret is None:
+        assert isinstance(credential, Custom)
+        fields = ", ".join(sorted(credential.data))
+        raise CodeMeshError(
+            f"The custom credential for {provider} has several fields ({fields}) and none is "
+            "named token, api_key or key",
+            "Use `code-mesh auth export --output -` to read all of them",
+        )
+    return UsableToken(secret, "store")

@@ -1,0 +1,1 @@
+"""Pure objects and rules about credentials: no I/O, no third-party imports."""

@@ -1,0 +1,143 @@
+"""Credential variants and the rules that read them against the clock.
+
+Every rule that depends on time takes `now` (Unix seconds) as an argument, so tests
+and callers decide what time it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar
+
+from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.rules import is_past, is_refresh_due, pick_custom_token
+from code_mesh.domain.secret import Secret
+
+
+class InvalidCredential(ValueError):
+    """A credential whose fields cannot make a usable credential (an empty key, say)."""
+
+
+def _require(secret: Secret, what: str) -> None:
+    if not isinstance(secret, Secret):
+        raise TypeError(f"{what} must be a Secret")
+    if not secret.reveal().strip():
+        raise InvalidCredential(f"the {what} is empty")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A long-lived key sent with each request."""
+
+    key: Secret
+    type: ClassVar[str] = "api_key"
+
+    def __post_init__(self) -> None:
+        _require(self.key, "API key")
+
+    def usable_secret(self) -> Secret:
+        return self.key
+
+
+@dataclass(frozen=True)
+class OAuthToken:
+    """An OAuth access token, perhaps with a refresh token and an expiry (Unix seconds)."""
+
+    access_token: Secret
+    refresh_token: Secret | None = None
+    expires_at: int | None = None
+    account_id: str | None = None
+    enterprise_url: str | None = None
+    scopes: str | None = None
+    type: ClassVar[str] = "oauth"
+
+    def __post_init__(self) -> None:
+        _require(self.access_token, "access token")
+        if self.refresh_token is not None and not isinstance(self.refresh_token, Secret):
+            raise TypeError("refresh token must be a Secret")
+        if self.expires_at is not None and (
+            isinstance(self.expires_at, bool) or not isinstance(self.expires_at, int)
+        ):
+            raise InvalidCredential("expires_at must be whole Unix seconds")
+
+    def usable_secret(self) -> Secret:
+        return self.access_token
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(self.refresh_token)
+
+    def metadata(self) -> dict[str, str]:
+        """The non-secret descriptive fields that are set."""
+        fields = {
+            "account_id": self.account_id,
+            "enterprise_url": self.enterprise_url,
+            "scopes": self.scopes,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Provider-specific string fields (endpoint, token, …); every value is a secret."""
+
+    data: Mapping[str, Secret] = field(default_factory=dict)
+    type: ClassVar[str] = "custom"
+
+    def __post_init__(self) -> None:
+        if not self.data:
+            raise InvalidCredential("a custom credential needs at least one field")
+        for name, value in self.data.items():
+            if not isinstance(name, str) or not isinstance(value, Secret):
+                raise TypeError("custom data maps field names to Secrets")
+
+    def usable_secret(self) -> Secret | None:
+        """The field `auth token` prints, or None when no single field stands out."""
+        chosen = pick_custom_token({name: value.reveal() for name, value in self.data.items()})
+        return None if chosen is None else Secret(chosen)
+
+
+Credential = ApiKey | OAuthToken | Custom
+CREDENTIAL_TYPES: tuple[str, ...] = (ApiKey.type, OAuthToken.type, Custom.type)
+
+
+class Status(StrEnum):
+    AUTHENTICATED = "authenticated"
+    EXPIRED = "expired"
+    NEEDS_LOGIN = "needs-login"
+    NOT_AUTHENTICATED = "not-authenticated"
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A credential as the store holds it: whose it is, and whether it is active."""
+
+    provider: ProviderId
+    account: AccountName
+    credential: Credential
+    needs_login: bool = False
+    active: bool = False
+
+    @property
+    def type(self) -> str:
+        return self.credential.type
+
+    @property
+    def expires_at(self) -> int | None:
+        return self.credential.expires_at if isinstance(self.credential, OAuthToken) else None
+
+    def status(self, now: float) -> Status:
+        """SPEC section 2: what this credential is good for at `now`."""
+        if self.needs_login:
+            return Status.NEEDS_LOGIN
+        credential = self.credential
+        if isinstance(credential, OAuthToken) and is_past(credential.expires_at, now):
+            return Status.EXPIRED if credential.can_refresh else Status.NEEDS_LOGIN
+        return Status.AUTHENTICATED
+
+    def refresh_due(self, now: float) -> bool:
+        """Whether the credential must be refreshed before it is used."""
+        credential = self.credential
+        return isinstance(credential, OAuthToken) and is_refresh_due(credential.expires_at, now)

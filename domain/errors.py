@@ -1,0 +1,65 @@
+"""The errors a user can meet. Each says what happened and what to do next.
+
+Exit codes follow SPEC section 3: 2 for a mistake in the command line itself,
+1 for every other failure. Messages never contain a secret.
+"""
+
+from __future__ import annotations
+
+
+class CodeMeshError(Exception):
+    """A failure the user can act on: one line of message and one line of advice."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, next_step: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.next_step = next_step
+
+    def one_line(self) -> str:
+        """The message and the next step, on one line."""
+        text = self.message.rstrip(".") + "."
+        if self.next_step:
+            text += " " + self.next_step.rstrip(".") + "."
+        return text
+
+
+class CommandLineError(CodeMeshError):
+    """The command line itself is wrong (exit 2)."""
+
+    exit_code = 2
+
+
+class InvalidIdentifier(ValueError):
+    """A provider id or account name that does not match the allowed pattern.
+
+    A plain ValueError: where it came from decides the exit code (an argument: 2,
+    a file's content: 1).
+    """
+
+
+class NotLoggedIn(CodeMeshError):
+    """Nothing is stored (or in the environment) for a provider or account."""
+
+
+class StoreUnavailable(CodeMeshError):
+    """The store cannot be opened, read or created; nothing in it was changed."""
+
+
+class InvalidAuthFile(CodeMeshError):
+    """An auth.json (or standard input) whose content cannot be imported as a whole."""
+
+
+class InvalidInput(CodeMeshError):
+    """Content read from standard input or a prompt that cannot be used."""
+
+
+class ConfirmationRequired(CodeMeshError):
+    """A destructive command off a terminal without --yes."""
+
+
+class Cancelled(CodeMeshError):
+    """The user said no, or pressed Ctrl-C at a prompt."""
+
+    exit_code = 130

@@ -1,0 +1,53 @@
+"""`code-mesh auth export`: write the store as an auth.json other tools can read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+from code_mesh.adapters.auth_json import FORMATS
+from code_mesh.adapters.private_file import write_private_file
+from code_mesh.application.export_credentials import export_credentials
+from code_mesh.domain.errors import CodeMeshError
+from code_mesh.entrypoints import bootstrap
+from code_mesh.entrypoints.output import notice, paint, warn
+from cyclopts import Parameter
+
+
+def export(
+    *,
+    format: Annotated[
+        Literal["code-mesh", "opencode"], Parameter(help="Layout of the file.")
+    ] = "code-mesh",
+    output: Annotated[
+        str | None,
+        Parameter(
+            help="Where to write: a path, or - for standard output. Default: $CODE_MESH_HOME/auth.json"
+        ),
+    ] = None,
+) -> int:
+    """Export the store as auth.json (secrets in the clear, file mode 0600)."""
+    store = bootstrap.open_store()
+    encoded = export_credentials(store, FORMATS[format])
+    for label in encoded.left_out:
+        warn(f"{label} left out: the {format} format has no place for this custom credential")
+    if output == "-":
+        sys.stdout.write(encoded.text)
+        sys.stdout.flush()
+        return 0
+    destination = Path(output).expanduser() if output else bootstrap.home().auth_json
+    try:
+        write_private_file(destination, encoded.text)
+    except OSError as error:
+        raise CodeMeshError(
+            f"Cannot write {destination} ({error.strerror or error})",
+            "Choose another path with --output",
+        ) from None
+    notice(
+        f"{paint('✓', '32')} Exported {encoded.written} credential(s) to {destination} ({format} format)."
+    )
+    notice(
+        "  Reminder: this file holds your secrets in the clear; keep it private and delete it when done."
+    )
+    return 0

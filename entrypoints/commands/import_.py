@@ -1,0 +1,67 @@
+"""`code-mesh auth import`: merge an auth.json into the store, all entries or none."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+from code_mesh.adapters.auth_json import FORMATS, detect_format
+from code_mesh.application.import_credentials import ImportAction, import_credentials
+from code_mesh.domain.errors import InvalidAuthFile
+from code_mesh.entrypoints import bootstrap
+from code_mesh.entrypoints.output import paint, say
+from cyclopts import Parameter
+
+
+def _read(path: str | None) -> tuple[str, str]:
+    """The document's text and a name for it in messages."""
+    if path == "-":
+        return sys.stdin.read(), "standard input"
+    source = Path(path).expanduser() if path else bootstrap.home().auth_json
+    try:
+        return source.read_text(encoding="utf-8"), str(source)
+    except FileNotFoundError:
+        raise InvalidAuthFile(
+            f"{source} does not exist", "Give the path of an auth.json, or - for standard input"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InvalidAuthFile(
+            f"Cannot read {source} ({reason})", "Check the path and its permissions"
+        ) from None
+
+
+def import_credentials_command(
+    path: Annotated[
+        str | None,
+        Parameter(help="An auth.json, or - for standard input. Default: $CODE_MESH_HOME/auth.json"),
+    ] = None,
+    /,
+    *,
+    format: Annotated[
+        Literal["auto", "code-mesh", "opencode"], Parameter(help="Layout of the file.")
+    ] = "auto",
+    dry_run: Annotated[
+        bool, Parameter(negative=(), help="Show what would change; change nothing.")
+    ] = False,
+) -> int:
+    """Import an auth.json (code-mesh or opencode layout): entries replace the same provider:account."""
+    text, name = _read(path)
+    codec = detect_format(text) if format == "auto" else FORMATS[format]
+    entries = codec.decode(text)
+    store = bootstrap.open_store()
+    planned = import_credentials(store, entries, dry_run=dry_run)
+    if dry_run:
+        for item in planned:
+            say(f"{item.action.value:<9} {item.entry.label}")
+        say(
+            f"Dry run: nothing was changed ({len(planned)} entries in {name}, {codec.name} format)."
+        )
+        return 0
+    changed = sum(1 for item in planned if item.action is not ImportAction.UNCHANGED)
+    say(
+        f"{paint('✓', '32')} Imported {len(planned)} credential(s) from {name} "
+        f"({codec.name} format; {changed} added or replaced, {len(planned) - changed} unchanged)."
+    )
+    return 0

@@ -1,0 +1,102 @@
+"""`code-mesh auth list` (alias `ls`): what is stored and what the environment provides."""
+
+from __future__ import annotations
+
+import json as json_module
+from typing import Annotated
+
+from code_mesh.adapters.clock import SystemClock
+from code_mesh.application.list_credentials import CredentialRow, list_credentials
+from code_mesh.domain.credentials import Status
+from code_mesh.entrypoints import bootstrap
+from code_mesh.entrypoints.output import paint, say
+from cyclopts import Parameter
+
+_STATUS_COLOURS = {
+    Status.AUTHENTICATED: "32",
+    Status.EXPIRED: "33",
+    Status.NEEDS_LOGIN: "31",
+    Status.NOT_AUTHENTICATED: "2",
+}
+
+
+def describe_remaining(seconds: float) -> str:
+    """A duration as people read it: 3h 12m, 5m, 2d 4h."""
+    minutes = int(seconds // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{max(minutes, 1)}m" if seconds > 0 else "0m"
+
+
+def describe_status(row: CredentialRow, now: float) -> str:
+    if row.status is Status.NOT_AUTHENTICATED:
+        return "not authenticated"
+    if row.status is Status.NEEDS_LOGIN:
+        return "needs login"
+    if row.status is Status.EXPIRED:
+        return "expired (refreshed on use)"
+    text = "authenticated"
+    if row.expires_at is not None:
+        text += f", expires in {describe_remaining(row.expires_at - now)}"
+    if row.shadowed_by:
+        text += f" (not used: {row.shadowed_by} is set)"
+    return text
+
+
+def render_table(rows: list[CredentialRow], now: float) -> list[str]:
+    headers = ("PROVIDER", "NAME", "ACCOUNT", "TYPE", "STATUS", "SOURCE")
+    cells = [
+        (
+            row.provider,
+            row.name,
+            ("* " if row.active and row.account else "  ") + (row.account or "-"),
+            row.type or "-",
+            describe_status(row, now),
+            row.source or "-",
+        )
+        for row in rows
+    ]
+    widths = [
+        max(len(header), *(len(cell[i]) for cell in cells)) for i, header in enumerate(headers)
+    ]
+
+    def line(values: tuple[str, ...], status: Status | None = None) -> str:
+        padded = [value.ljust(width) for value, width in zip(values, widths, strict=True)]
+        if status is not None:
+            padded[4] = paint(padded[4], _STATUS_COLOURS[status])
+        return "  ".join(padded).rstrip()
+
+    return [line(headers), *(line(cell, row.status) for cell, row in zip(cells, rows, strict=True))]
+
+
+def list_credentials_command(
+    *,
+    json: Annotated[
+        bool, Parameter(negative=(), help="Print one JSON object for scripts.")
+    ] = False,
+) -> int:
+    """List credentials and their status; secrets are never shown."""
+    store = bootstrap.open_store()
+    now = SystemClock().now()
+    rows = list_credentials(store, bootstrap.environment(), now)
+    if json:
+        document = {
+            "store": store.location,
+            "protection": bootstrap.PROTECTION,
+            "credentials": [row.as_json() for row in rows],
+        }
+        say(json_module.dumps(document, indent=2))
+        return 0
+    for text in render_table(rows, now):
+        say(text)
+    say()
+    if any(row.shadowed_by for row in rows):
+        say("A set environment variable is used instead of its provider's stored credentials.")
+    say("* the active account of its provider")
+    say(f"Store: {store.location}")
+    say(f"Secrets: {bootstrap.PROTECTION}")
+    return 0

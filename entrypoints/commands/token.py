@@ -1,0 +1,36 @@
+"""`code-mesh auth token`: the usable secret, alone on one line, for scripts.
+
+The common case never gets here: entrypoints/fast_token.py answers it without
+cyclopts or SQLAlchemy. This module handles everything else with full messages.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from code_mesh.adapters.clock import SystemClock
+from code_mesh.application.token import stored_token, token_from_environment
+from code_mesh.entrypoints import bootstrap
+from code_mesh.entrypoints.arguments import optional_account, provider_argument
+from code_mesh.entrypoints.output import say
+from cyclopts import Parameter
+
+
+def token(
+    provider: Annotated[str, Parameter(help="Provider id.")],
+    /,
+    *,
+    account: Annotated[
+        str | None, Parameter(help="A stored account instead of the active one.")
+    ] = None,
+) -> int:
+    """Print the usable secret for PROVIDER and nothing else (for scripts and apiKeyHelper)."""
+    provider_id = provider_argument(provider)
+    account_name = optional_account(account)
+    result = token_from_environment(provider_id, account_name, bootstrap.environment())
+    if result is None:
+        result = stored_token(
+            bootstrap.open_store(), provider_id, account_name, SystemClock().now()
+        )
+    say(result.secret.reveal())
+    return 0

@@ -1,0 +1,40 @@
+"""`code-mesh auth token PROVIDER [--account A]` for a fresh credential, at start-up cost.
+
+Parses only the plain forms of the command; anything else (help, a typo, an unknown
+option) returns None so the full CLI answers it with its usual messages.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def _parse(arguments: list[str]) -> tuple[str, str | None] | None:
+    if len(arguments) == 1 and not arguments[0].startswith("-"):
+        return arguments[0], None
+    if len(arguments) == 3 and arguments[1] == "--account" and not arguments[0].startswith("-"):
+        return arguments[0], arguments[2]
+    if len(arguments) == 2 and arguments[1].startswith("--account="):
+        return arguments[0], arguments[1].partition("=")[2]
+    return None
+
+
+def print_fresh_token(arguments: list[str]) -> int | None:
+    """Print the token and return 0, or return None to let the full CLI decide."""
+    parsed = _parse(arguments)
+    if parsed is None or os.environ.get("CODE_MESH_DEBUG"):
+        return None
+    provider, account = parsed
+    from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
+    from code_mesh.application.fresh_token import fresh_token
+
+    home = os.environ.get("CODE_MESH_HOME") or os.path.join(os.path.expanduser("~"), ".code-mesh")
+    reader = SqliteTokenReader(os.path.abspath(os.path.expanduser(home)))
+    token = fresh_token(provider, account, os.environ, reader.read, time.time())
+    if token is None:
+        return None
+    sys.stdout.write(token + "\n")
+    sys.stdout.flush()
+    return 0
