@@ -99,17 +99,13 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail(
-                self.where, f"the field {name!r} must be a whole number, not {_json_type(value)}"
-            )
+            raise _fail(self.where, f"the field {name!r} must be a whole number, not {_json_type(value)}")
         return value
 
     def boolean(self, name: str) -> bool:
         value = self.entry.get(name, False)
         if not isinstance(value, bool):
-            raise _fail(
-                self.where, f"the field {name!r} must be true or false, not {_json_type(value)}"
-            )
+            raise _fail(self.where, f"the field {name!r} must be true or false, not {_json_type(value)}")
         return value
 
 
@@ -256,9 +252,7 @@ class OpencodeFormat:
     def decode(self, text: str) -> list[AuthFileEntry]:
         document = parse_json(text)
         if not isinstance(document, dict):
-            raise InvalidAuthFile(
-                "auth.json in the opencode format must be a JSON object", _NEXT_STEP
-            )
+            raise InvalidAuthFile("auth.json in the opencode format must be a JSON object", _NEXT_STEP)
         entries = [self._entry(key, value) for key, value in document.items()]
         return _check_unique(entries)
 
@@ -312,9 +306,7 @@ class OpencodeFormat:
             elif isinstance(credential, OAuthToken):
                 entry = {
                     "type": "oauth",
-                    "refresh": credential.refresh_token.reveal()
-                    if credential.refresh_token
-                    else "",
+                    "refresh": credential.refresh_token.reveal() if credential.refresh_token else "",
                     "access": credential.access_token.reveal(),
                     "expires": (credential.expires_at or 0) * 1000,
                 }

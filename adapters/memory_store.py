@@ -39,19 +39,14 @@ class _MemoryRepository:
         row = self._rows.get((provider, account))
         if row is None:
             return None
-        return self._stored(
-            (provider, account), row, self._active_key(provider) == (provider, account)
-        )
+        return self._stored((provider, account), row, self._active_key(provider) == (provider, account))
 
     def active(self, provider: ProviderId) -> StoredCredential | None:
         key = self._active_key(provider)
         return None if key is None else self._stored(key, self._rows[key], True)
 
     def all(self) -> list[StoredCredential]:
-        result = [
-            self._stored(key, row, self._active_key(key[0]) == key)
-            for key, row in self._rows.items()
-        ]
+        result = [self._stored(key, row, self._active_key(key[0]) == key) for key, row in self._rows.items()]
         return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
 
     def _require_writable(self) -> None:
@@ -72,9 +67,7 @@ class _MemoryRepository:
     ) -> None:
         self._require_writable()
         existing = self._rows.get((provider, account))
-        activation = (
-            self._next_activation() if activate else (existing.activation if existing else 0)
-        )
+        activation = self._next_activation() if activate else (existing.activation if existing else 0)
         self._rows[(provider, account)] = _Row(credential, needs_login, activation)
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool:

@@ -50,8 +50,7 @@ def read_revision(path: Path) -> str | None:
 
 def _refuse_newer(path: Path, revision: str) -> StoreUnavailable:
     return StoreUnavailable(
-        f"The store {path} was written by a newer code-mesh (schema {revision}); "
-        "nothing was changed",
+        f"The store {path} was written by a newer code-mesh (schema {revision}); nothing was changed",
         "Upgrade code-mesh (pip install --upgrade code-mesh)",
     )
 
@@ -118,6 +117,9 @@ def ensure_schema(
             for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
                 leftover.unlink(missing_ok=True)
             try:
+                # Private from the first byte, whatever the umask; SQLite gives its
+                # -wal and -shm files the database file's mode.
+                os.close(os.open(building, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
                 _upgrade(building)
                 if populate_new is not None:
                     populate_new(building)

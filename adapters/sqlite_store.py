@@ -65,9 +65,7 @@ def columns_for(credential: Credential) -> dict[str, Any]:
     elif isinstance(credential, OAuthToken):
         values.update(
             access_token=credential.access_token.reveal(),
-            refresh_token=None
-            if credential.refresh_token is None
-            else credential.refresh_token.reveal(),
+            refresh_token=None if credential.refresh_token is None else credential.refresh_token.reveal(),
             expires_at=credential.expires_at,
             account_id=credential.account_id,
             enterprise_url=credential.enterprise_url,
@@ -157,9 +155,7 @@ class SqliteRepository:
             **({"activation": 0} | values),
         )
         self._connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.provider, table.c.account], set_=values
-            )
+            statement.on_conflict_do_update(index_elements=[table.c.provider, table.c.account], set_=values)
         )
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool:

@@ -55,9 +55,7 @@ class SqliteTokenReader:
                     _QUERY + " ORDER BY activation DESC, account LIMIT 1", (provider,)
                 ).fetchone()
             else:
-                row = connection.execute(
-                    _QUERY + " AND account = ?", (provider, account)
-                ).fetchone()
+                row = connection.execute(_QUERY + " AND account = ?", (provider, account)).fetchone()
         except sqlite3.Error:
             return None
         finally:

@@ -25,9 +25,7 @@ def find_credential(
 ) -> StoredCredential:
     """The named account, or the active one; NotLoggedIn when there is none."""
     with store.reading() as repository:
-        found = (
-            repository.active(provider) if account is None else repository.get(provider, account)
-        )
+        found = repository.active(provider) if account is None else repository.get(provider, account)
     if found is not None:
         return found
     if account is None:

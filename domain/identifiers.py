@@ -5,9 +5,7 @@ from __future__ import annotations
 from code_mesh.domain.errors import InvalidIdentifier
 from code_mesh.domain.rules import DEFAULT_ACCOUNT, is_valid_identifier
 
-PATTERN_TEXT = (
-    "lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64"
-)
+PATTERN_TEXT = "lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64"
 
 
 class ProviderId(str):

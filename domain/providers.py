@@ -37,9 +37,7 @@ BUILTIN_PROVIDERS: dict[str, ProviderProfile] = {
             ENVIRONMENT_VARIABLES["anthropic"],
             ("claude-max", "console", API_KEY_METHOD),
         ),
-        ProviderProfile(
-            ProviderId("openai"), "OpenAI", ENVIRONMENT_VARIABLES["openai"], (API_KEY_METHOD,)
-        ),
+        ProviderProfile(ProviderId("openai"), "OpenAI", ENVIRONMENT_VARIABLES["openai"], (API_KEY_METHOD,)),
         ProviderProfile(ProviderId("github-copilot"), "GitHub Copilot", None, ("device",)),
     )
 }

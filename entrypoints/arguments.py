@@ -10,18 +10,14 @@ def provider_argument(text: str) -> ProviderId:
     try:
         return ProviderId(text)
     except InvalidIdentifier as error:
-        raise CommandLineError(
-            str(error), "Run `code-mesh auth list` to see provider ids"
-        ) from None
+        raise CommandLineError(str(error), "Run `code-mesh auth list` to see provider ids") from None
 
 
 def account_argument(text: str) -> AccountName:
     try:
         return AccountName(text)
     except InvalidIdentifier as error:
-        raise CommandLineError(
-            str(error), "Run `code-mesh auth list` to see account names"
-        ) from None
+        raise CommandLineError(str(error), "Run `code-mesh auth list` to see account names") from None
 
 
 def optional_account(text: str | None) -> AccountName | None:

@@ -27,9 +27,7 @@ def _one_line_usage_error(error: CycloptsError) -> object:
 def _error_console() -> object:
     from rich.console import Console
 
-    return Console(
-        stderr=True, soft_wrap=True, highlight=False, no_color=bool(os.environ.get("NO_COLOR"))
-    )
+    return Console(stderr=True, soft_wrap=True, highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
 
 
 app = App(

@@ -17,12 +17,11 @@ from cyclopts import Parameter
 
 def export(
     *,
-    format: Annotated[
-        Literal["code-mesh", "opencode"], Parameter(help="Layout of the file.")
-    ] = "code-mesh",
+    format: Annotated[Literal["code-mesh", "opencode"], Parameter(help="Layout of the file.")] = "code-mesh",
     output: Annotated[
         str | None,
         Parameter(
+            allow_leading_hyphen=True,
             help="Where to write: a path, or - for standard output. Default: $CODE_MESH_HOME/auth.json"
         ),
     ] = None,
@@ -44,10 +43,6 @@ def export(
             f"Cannot write {destination} ({error.strerror or error})",
             "Choose another path with --output",
         ) from None
-    notice(
-        f"{paint('✓', '32')} Exported {encoded.written} credential(s) to {destination} ({format} format)."
-    )
-    notice(
-        "  Reminder: this file holds your secrets in the clear; keep it private and delete it when done."
-    )
+    notice(f"{paint('✓', '32')} Exported {encoded.written} credential(s) to {destination} ({format} format).")
+    notice("  Reminder: this file holds your secrets in the clear; keep it private and delete it when done.")
     return 0

@@ -35,16 +35,14 @@ def _read(path: str | None) -> tuple[str, str]:
 def import_credentials_command(
     path: Annotated[
         str | None,
-        Parameter(help="An auth.json, or - for standard input. Default: $CODE_MESH_HOME/auth.json"),
+        Parameter(allow_leading_hyphen=True, help="An auth.json, or - for standard input. Default: $CODE_MESH_HOME/auth.json"),
     ] = None,
     /,
     *,
     format: Annotated[
         Literal["auto", "code-mesh", "opencode"], Parameter(help="Layout of the file.")
     ] = "auto",
-    dry_run: Annotated[
-        bool, Parameter(negative=(), help="Show what would change; change nothing.")
-    ] = False,
+    dry_run: Annotated[bool, Parameter(negative=(), help="Show what would change; change nothing.")] = False,
 ) -> int:
     """Import an auth.json (code-mesh or opencode layout): entries replace the same provider:account."""
     text, name = _read(path)
@@ -55,9 +53,7 @@ def import_credentials_command(
     if dry_run:
         for item in planned:
             say(f"{item.action.value:<9} {item.entry.label}")
-        say(
-            f"Dry run: nothing was changed ({len(planned)} entries in {name}, {codec.name} format)."
-        )
+        say(f"Dry run: nothing was changed ({len(planned)} entries in {name}, {codec.name} format).")
         return 0
     changed = sum(1 for item in planned if item.action is not ImportAction.UNCHANGED)
     say(

@@ -60,9 +60,7 @@ def render_table(rows: list[CredentialRow], now: float) -> list[str]:
         )
         for row in rows
     ]
-    widths = [
-        max(len(header), *(len(cell[i]) for cell in cells)) for i, header in enumerate(headers)
-    ]
+    widths = [max(len(header), *(len(cell[i]) for cell in cells)) for i, header in enumerate(headers)]
 
     def line(values: tuple[str, ...], status: Status | None = None) -> str:
         padded = [value.ljust(width) for value, width in zip(values, widths, strict=True)]
@@ -75,9 +73,7 @@ def render_table(rows: list[CredentialRow], now: float) -> list[str]:
 
 def list_credentials_command(
     *,
-    json: Annotated[
-        bool, Parameter(negative=(), help="Print one JSON object for scripts.")
-    ] = False,
+    json: Annotated[bool, Parameter(negative=(), help="Print one JSON object for scripts.")] = False,
 ) -> int:
     """List credentials and their status; secrets are never shown."""
     store = bootstrap.open_store()

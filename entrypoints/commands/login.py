@@ -64,9 +64,7 @@ def _choose_method(
         return method
     if len(profile.methods) > 1 and prompter.is_interactive():
         labels = [METHOD_LABELS.get(m, m) for m in profile.methods]
-        return profile.methods[
-            prompter.choose(f"How do you want to log in to {profile.name}?", labels)
-        ]
+        return profile.methods[prompter.choose(f"How do you want to log in to {profile.name}?", labels)]
     return profile.default_method
 
 
@@ -79,15 +77,11 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
 
 
 def login(
-    provider: Annotated[
-        str | None, Parameter(help="Provider id, e.g. anthropic, openai or my-idp.")
-    ] = None,
+    provider: Annotated[str | None, Parameter(help="Provider id, e.g. anthropic, openai or my-idp.")] = None,
     /,
     *,
     method: Annotated[str | None, Parameter(help="Login method; see the provider's list.")] = None,
-    account: Annotated[
-        str, Parameter(help="Account name, for several logins to one provider.")
-    ] = DEFAULT,
+    account: Annotated[str, Parameter(help="Account name, for several logins to one provider.")] = DEFAULT,
     with_key: Annotated[
         bool, Parameter(negative=(), help="Read an API key from standard input (for scripts).")
     ] = False,
@@ -100,9 +94,7 @@ def login(
     account_name = account_argument(account)
     if provider is None:
         if not prompter.is_interactive():
-            raise CommandLineError(
-                "Name the provider to log in to", "Run `code-mesh auth login PROVIDER`"
-            )
+            raise CommandLineError("Name the provider to log in to", "Run `code-mesh auth login PROVIDER`")
         provider_id = _choose_provider(prompter)
     else:
         provider_id = provider_argument(provider)

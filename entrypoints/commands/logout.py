@@ -17,9 +17,7 @@ def logout(
     provider: Annotated[str | None, Parameter(help="Provider id.")] = None,
     /,
     *,
-    account: Annotated[
-        str | None, Parameter(help="Remove this account instead of the active one.")
-    ] = None,
+    account: Annotated[str | None, Parameter(help="Remove this account instead of the active one.")] = None,
     all_: Annotated[
         bool,
         Parameter(

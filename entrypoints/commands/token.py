@@ -20,17 +20,13 @@ def token(
     provider: Annotated[str, Parameter(help="Provider id.")],
     /,
     *,
-    account: Annotated[
-        str | None, Parameter(help="A stored account instead of the active one.")
-    ] = None,
+    account: Annotated[str | None, Parameter(help="A stored account instead of the active one.")] = None,
 ) -> int:
     """Print the usable secret for PROVIDER and nothing else (for scripts and apiKeyHelper)."""
     provider_id = provider_argument(provider)
     account_name = optional_account(account)
     result = token_from_environment(provider_id, account_name, bootstrap.environment())
     if result is None:
-        result = stored_token(
-            bootstrap.open_store(), provider_id, account_name, SystemClock().now()
-        )
+        result = stored_token(bootstrap.open_store(), provider_id, account_name, SystemClock().now())
     say(result.secret.reveal())
     return 0

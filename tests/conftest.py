@@ -1,0 +1,61 @@
+"""Fixtures shared by every test: a private CODE_MESH_HOME and a way to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+PROVIDER_VARIABLES = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+
+
+def clean_environment(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The test process's environment without anything that would change code-mesh's answers."""
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PROVIDER_VARIABLES and not key.startswith("CODE_MESH_")
+    }
+    environ["CODE_MESH_HOME"] = str(home)
+    environ["NO_COLOR"] = "1"
+    environ.update(extra or {})
+    return environ
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def command_line(*arguments: str) -> list[str]:
+    """The installed program, run by the interpreter running the tests."""
+    return [sys.executable, "-m", "code_mesh", *arguments]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "code-mesh-home"
+
+
+@pytest.fixture
+def cli(home: Path) -> CliRunner:
+    """Run `code-mesh ARGS` in a subprocess with `home` as CODE_MESH_HOME."""
+
+    def run(
+        *arguments: str,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+        home_override: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command_line(*arguments),
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            env=clean_environment(home_override or home, env),
+            timeout=120,
+        )
+
+    return run

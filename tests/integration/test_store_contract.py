@@ -1,0 +1,180 @@
+"""One contract, every store: the in-memory store and the SQLite store on a real file.
+
+The token path's narrow read port (stdlib sqlite3) is held to the same facts: for
+every credential the full store returns, it must report the same secret, type,
+expiry and state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from code_mesh.adapters.memory_store import InMemoryCredentialStore
+from code_mesh.adapters.schema_migrator import ensure_schema
+from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken
+from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.secret import Secret
+
+OPENAI = ProviderId("openai")
+ANTHROPIC = ProviderId("anthropic")
+DEFAULT = AccountName("default")
+WORK = AccountName("work")
+
+
+def make_sqlite_store(tmp_path: Path) -> SqliteCredentialStore:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    database = home / "auth.db"
+    ensure_schema(database, home / "locks" / "schema.lock")
+    return SqliteCredentialStore(database)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CredentialStore]:
+    if request.param == "memory":
+        yield InMemoryCredentialStore()
+    else:
+        sqlite_store = make_sqlite_store(tmp_path)
+        yield sqlite_store
+        sqlite_store.dispose()
+
+
+class TestCredentialStoreContract:
+    def test_saved_credentials_come_back_equal(self, store: CredentialStore) -> None:
+        oauth = OAuthToken(Secret("at"), Secret("rt"), 1_900_000_000, "acc", "https://e", "s1 s2")
+        custom = Custom({"endpoint": Secret("https://x"), "token": Secret("tk")})
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("sk-1")))
+            repository.save(ANTHROPIC, DEFAULT, oauth, needs_login=True)
+            repository.save(ProviderId("azure"), DEFAULT, custom)
+        with store.reading() as repository:
+            assert repository.get(OPENAI, DEFAULT).credential == ApiKey(Secret("sk-1"))  # type: ignore[union-attr]
+            anthropic = repository.get(ANTHROPIC, DEFAULT)
+            assert anthropic is not None and anthropic.credential == oauth and anthropic.needs_login
+            assert repository.get(ProviderId("azure"), DEFAULT).credential == custom  # type: ignore[union-attr]
+            assert repository.get(OPENAI, WORK) is None
+
+    def test_the_most_recently_activated_account_is_active(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("d")))
+            repository.save(OPENAI, WORK, ApiKey(Secret("w")))
+        with store.reading() as repository:
+            assert repository.active(OPENAI).account == WORK  # type: ignore[union-attr]
+            assert [(c.account, c.active) for c in repository.all()] == [(WORK, True), (DEFAULT, False)]
+        with store.writing() as repository:
+            repository.activate(OPENAI, DEFAULT)
+        with store.reading() as repository:
+            assert repository.active(OPENAI).account == DEFAULT  # type: ignore[union-attr]
+            assert repository.get(OPENAI, WORK).active is False  # type: ignore[union-attr]
+
+    def test_saving_without_activation_keeps_the_active_account(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("d")))
+            repository.save(OPENAI, WORK, ApiKey(Secret("w")), activate=False)
+            repository.save(ANTHROPIC, WORK, ApiKey(Secret("only")), activate=False)
+        with store.reading() as repository:
+            assert repository.active(OPENAI).account == DEFAULT  # type: ignore[union-attr]
+            assert repository.active(ANTHROPIC).account == WORK  # type: ignore[union-attr]
+
+    def test_replacing_changes_the_type_and_clears_old_fields(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, OAuthToken(Secret("at"), Secret("rt"), 5))
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("k")))
+        with store.reading() as repository:
+            assert repository.get(OPENAI, DEFAULT).credential == ApiKey(Secret("k"))  # type: ignore[union-attr]
+            assert len(repository.all()) == 1
+
+    def test_deleting_makes_the_most_recent_remaining_account_active(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            for name in ("a", "b", "c"):
+                repository.save(OPENAI, AccountName(name), ApiKey(Secret(name)))
+            repository.activate(OPENAI, AccountName("a"))
+        with store.writing() as repository:
+            assert repository.delete(OPENAI, AccountName("a"))
+            assert not repository.delete(OPENAI, AccountName("a"))
+        with store.reading() as repository:
+            assert repository.active(OPENAI).account == "c"  # type: ignore[union-attr]
+
+    def test_a_failed_transaction_changes_nothing(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("kept")))
+        with pytest.raises(RuntimeError), store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("lost")))
+            repository.save(ANTHROPIC, DEFAULT, ApiKey(Secret("lost")))
+            raise RuntimeError("half-way")
+        with store.reading() as repository:
+            assert [c.credential for c in repository.all()] == [ApiKey(Secret("kept"))]
+
+    def test_all_is_ordered_by_provider_then_active_then_account(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, AccountName("b"), ApiKey(Secret("1")))
+            repository.save(OPENAI, AccountName("z"), ApiKey(Secret("2")))
+            repository.save(ANTHROPIC, AccountName("m"), ApiKey(Secret("3")))
+            repository.save(OPENAI, AccountName("a"), ApiKey(Secret("4")), activate=False)
+        with store.reading() as repository:
+            keys = [(c.provider, c.account, c.active) for c in repository.all()]
+        assert keys == [
+            ("anthropic", "m", True),
+            ("openai", "z", True),
+            ("openai", "a", False),
+            ("openai", "b", False),
+        ]
+
+
+class TestTokenReaderAgreesWithTheStore:
+    """The hot path's stdlib reader must see what the full store sees."""
+
+    def test_every_type_reads_the_same(self, tmp_path: Path) -> None:
+        store = make_sqlite_store(tmp_path)
+        credentials = {
+            (OPENAI, DEFAULT): ApiKey(Secret("sk-d")),
+            (OPENAI, WORK): ApiKey(Secret("sk-w")),
+            (ANTHROPIC, DEFAULT): OAuthToken(Secret("at"), Secret("rt"), 1_900_000_000),
+            (ProviderId("plain"), DEFAULT): OAuthToken(Secret("at2")),
+            (ProviderId("azure"), DEFAULT): Custom({"endpoint": Secret("e"), "api_key": Secret("k")}),
+        }
+        with store.writing() as repository:
+            for (provider, account), credential in credentials.items():
+                repository.save(provider, account, credential, needs_login=provider == "plain")
+        reader = SqliteTokenReader(str(tmp_path / "home"))
+        with store.reading() as repository:
+            for stored in repository.all():
+                for account in (stored.account, None if stored.active else stored.account):
+                    record = reader.read(stored.provider, account)
+                    assert record is not None
+                    assert record.type == stored.type
+                    assert record.needs_login == stored.needs_login
+                    assert record.expires_at == stored.expires_at
+                    credential = stored.credential
+                    if isinstance(credential, Custom):
+                        assert record.custom_data == {k: v.reveal() for k, v in credential.data.items()}
+                    else:
+                        assert record.secret == credential.usable_secret().reveal()
+                        expected_refresh = isinstance(credential, OAuthToken) and credential.can_refresh
+                        assert record.has_refresh_token == expected_refresh
+        assert reader.read("openai", None).secret == "sk-w"  # type: ignore[union-attr]
+        assert reader.read("nobody", None) is None
+        assert "sk-w" not in repr(reader.read("openai", None))
+        store.dispose()
+
+    def test_reader_declines_anything_unusual(self, tmp_path: Path) -> None:
+        store = make_sqlite_store(tmp_path)
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("sk")))
+        store.dispose()
+        home = tmp_path / "home"
+        reader = SqliteTokenReader(str(home))
+        assert reader.read("openai", None) is not None
+        (home / "auth.db").chmod(0o644)
+        assert reader.read("openai", None) is None, "a store open to others goes to the full path"
+        (home / "auth.db").chmod(0o600)
+        home.chmod(0o755)
+        assert reader.read("openai", None) is None
+        home.chmod(0o700)
+        assert SqliteTokenReader(str(tmp_path / "missing")).read("openai", None) is None

@@ -1,0 +1,134 @@
+"""Domain rules: identifiers, the masked Secret, credential status against an explicit `now`."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+
+import pytest
+
+from code_mesh.domain.credentials import (
+    ApiKey,
+    Custom,
+    InvalidCredential,
+    OAuthToken,
+    Status,
+    StoredCredential,
+)
+from code_mesh.domain.errors import CodeMeshError, CommandLineError, InvalidIdentifier
+from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.providers import BUILTIN_PROVIDERS, profile_for
+from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS, pick_custom_token
+from code_mesh.domain.secret import Secret
+
+NOW = 1_800_000_000
+
+
+@pytest.mark.parametrize("value", ["anthropic", "openai", "my-idp", "corp.example", "a", "0x_1", "a" * 64])
+def test_valid_identifiers_are_accepted(value: str) -> None:
+    assert ProviderId(value) == value
+    assert AccountName(value) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["", "Anthropic", "-lead", ".lead", "has space", "a" * 65, "ünïcode", "a:b", "a/b"]
+)
+def test_invalid_identifiers_are_refused_with_the_pattern(value: str) -> None:
+    with pytest.raises(InvalidIdentifier, match="lowercase letters"):
+        ProviderId(value)
+    with pytest.raises(InvalidIdentifier, match="account name"):
+        AccountName(value)
+
+
+def test_account_defaults_to_default() -> None:
+    assert AccountName() == "default"
+
+
+def test_secret_is_masked_everywhere_but_reveal(caplog: pytest.LogCaptureFixture) -> None:
+    secret = Secret("sk-very-secret")
+    assert secret.reveal() == "sk-very-secret"
+    shown = [str(secret), repr(secret), f"{secret}", f"{secret!r}", "%s" % secret, repr([secret])]
+    assert all("sk-very-secret" not in text for text in shown)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("test").info("key=%s", secret)
+    assert "sk-very-secret" not in caplog.text
+    credential = ApiKey(secret)
+    assert "sk-very-secret" not in repr(credential)
+    assert "sk-very-secret" not in repr(OAuthToken(secret, refresh_token=Secret("rt-secret-1")))
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+
+
+def test_secrets_compare_by_value() -> None:
+    assert Secret("a") == Secret("a")
+    assert Secret("a") != Secret("b")
+    assert ApiKey(Secret("a")) == ApiKey(Secret("a"))
+
+
+def test_empty_key_is_not_a_credential() -> None:
+    with pytest.raises(InvalidCredential):
+        ApiKey(Secret("  \n"))
+    with pytest.raises(InvalidCredential):
+        OAuthToken(Secret(""))
+    with pytest.raises(InvalidCredential):
+        Custom({})
+    with pytest.raises(InvalidCredential):
+        OAuthToken(Secret("at"), expires_at=True)  # type: ignore[arg-type]
+
+
+def stored(credential: object, needs_login: bool = False) -> StoredCredential:
+    return StoredCredential(ProviderId("anthropic"), AccountName(), credential, needs_login)  # type: ignore[arg-type]
+
+
+def test_status_of_oauth_follows_expiry_and_refresh_token() -> None:
+    fresh = OAuthToken(Secret("at"), Secret("rt"), expires_at=NOW + 3600)
+    expired_refreshable = OAuthToken(Secret("at"), Secret("rt"), expires_at=NOW - 1)
+    expired_final = OAuthToken(Secret("at"), None, expires_at=NOW - 1)
+    no_expiry = OAuthToken(Secret("at"))
+    assert stored(fresh).status(NOW) is Status.AUTHENTICATED
+    assert stored(expired_refreshable).status(NOW) is Status.EXPIRED
+    assert stored(expired_final).status(NOW) is Status.NEEDS_LOGIN
+    assert stored(no_expiry).status(NOW) is Status.AUTHENTICATED
+    assert stored(fresh, needs_login=True).status(NOW) is Status.NEEDS_LOGIN
+    assert stored(ApiKey(Secret("k"))).status(NOW) is Status.AUTHENTICATED
+
+
+def test_refresh_is_due_within_five_minutes_of_expiry() -> None:
+    token = OAuthToken(Secret("at"), Secret("rt"), expires_at=NOW + REFRESH_MARGIN_SECONDS)
+    assert REFRESH_MARGIN_SECONDS == 300
+    assert stored(token).refresh_due(NOW)
+    assert not stored(token).refresh_due(NOW - 1)
+    assert not stored(ApiKey(Secret("k"))).refresh_due(NOW)
+    assert not stored(OAuthToken(Secret("at"))).refresh_due(NOW)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"endpoint": "e", "token": "t", "api_key": "a"}, "t"),
+        ({"endpoint": "e", "api_key": "a", "key": "k"}, "a"),
+        ({"endpoint": "e", "key": "k"}, "k"),
+        ({"only": "o"}, "o"),
+        ({"endpoint": "e", "region": "r"}, None),
+    ],
+)
+def test_custom_token_rule(data: dict[str, str], expected: str | None) -> None:
+    assert pick_custom_token(data) == expected
+    chosen = Custom({k: Secret(v) for k, v in data.items()}).usable_secret()
+    assert (chosen.reveal() if chosen else None) == expected
+
+
+def test_providers_and_their_methods() -> None:
+    assert list(BUILTIN_PROVIDERS) == ["anthropic", "openai", "github-copilot"]
+    assert profile_for(ProviderId("anthropic")).methods == ("claude-max", "console", "api-key")
+    assert profile_for(ProviderId("anthropic")).env_var == "ANTHROPIC_API_KEY"
+    assert not profile_for(ProviderId("github-copilot")).accepts_api_key()
+    custom = profile_for(ProviderId("my-idp"))
+    assert (custom.builtin, custom.methods, custom.env_var) == (False, ("api-key",), None)
+
+
+def test_errors_are_one_line_with_a_next_step() -> None:
+    error = CodeMeshError("Not logged in to openai", "Run `code-mesh auth login openai`")
+    assert error.one_line() == "Not logged in to openai. Run `code-mesh auth login openai`."
+    assert error.exit_code == 1
+    assert CommandLineError("bad").exit_code == 2
