@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from code_mesh.application.ports import CredentialWrite
 from code_mesh.domain.credentials import Credential, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
@@ -69,6 +70,16 @@ class _MemoryRepository:
         existing = self._rows.get((provider, account))
         activation = self._next_activation() if activate else (existing.activation if existing else 0)
         self._rows[(provider, account)] = _Row(credential, needs_login, activation)
+
+    def save_many(self, writes: Sequence[CredentialWrite]) -> None:
+        for write in writes:
+            self.save(
+                write.provider,
+                write.account,
+                write.credential,
+                needs_login=write.needs_login,
+                activate=write.activate,
+            )
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool:
         self._require_writable()

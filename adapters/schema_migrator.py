@@ -61,6 +61,7 @@ def _upgrade(path: Path) -> None:
 
     from alembic import command
     from alembic.config import Config
+
     from code_mesh.adapters.sqlite_engine import make_engine
 
     engine = make_engine(path)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import DBAPIError
+
 from code_mesh.adapters.sqlite_engine import BEGIN_OPTION, make_engine
 from code_mesh.adapters.sqlite_tables import credentials as table
+from code_mesh.application.ports import CredentialWrite
 from code_mesh.domain.credentials import (
     ApiKey,
     Credential,
@@ -21,9 +26,6 @@ from code_mesh.domain.credentials import (
 from code_mesh.domain.errors import StoreUnavailable
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
-from sqlalchemy import Connection, Engine, delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.exc import DBAPIError
 
 
 def credential_from_row(row: Any) -> Credential:
@@ -47,19 +49,23 @@ def credential_from_row(row: Any) -> Credential:
     )
 
 
+_CREDENTIAL_COLUMNS = (
+    "type",
+    "api_key",
+    "access_token",
+    "refresh_token",
+    "custom_data",
+    "expires_at",
+    "account_id",
+    "enterprise_url",
+    "scopes",
+)
+
+
 def columns_for(credential: Credential) -> dict[str, Any]:
     """The credential's fields as column values; every type sets every column."""
-    values: dict[str, Any] = {
-        "type": credential.type,
-        "api_key": None,
-        "access_token": None,
-        "refresh_token": None,
-        "custom_data": None,
-        "expires_at": None,
-        "account_id": None,
-        "enterprise_url": None,
-        "scopes": None,
-    }
+    values: dict[str, Any] = dict.fromkeys(_CREDENTIAL_COLUMNS)
+    values["type"] = credential.type
     if isinstance(credential, ApiKey):
         values["api_key"] = credential.key.reveal()
     elif isinstance(credential, OAuthToken):
@@ -142,20 +148,46 @@ class SqliteRepository:
         needs_login: bool = False,
         activate: bool = True,
     ) -> None:
+        self.save_many([CredentialWrite(provider, account, credential, needs_login, activate)])
+
+    def save_many(self, writes: Sequence[CredentialWrite]) -> None:
+        """One executemany: upserts keep `activation` unless the write activates."""
+        if not writes:
+            return
         now = int(time.time())
-        values = columns_for(credential)
-        values["needs_login"] = needs_login
-        values["updated_at"] = now
-        if activate:
-            values["activation"] = self._next_activation()
-        statement = insert(table).values(
-            provider=str(provider),
-            account=str(account),
-            created_at=now,
-            **({"activation": 0} | values),
-        )
-        self._connection.execute(
-            statement.on_conflict_do_update(index_elements=[table.c.provider, table.c.account], set_=values)
+        next_activation = self._next_activation()
+        activating: list[dict[str, Any]] = []
+        keeping: list[dict[str, Any]] = []
+        for write in writes:
+            values = columns_for(write.credential)
+            values.update(
+                provider=str(write.provider),
+                account=str(write.account),
+                needs_login=write.needs_login,
+                created_at=now,
+                updated_at=now,
+            )
+            if write.activate:
+                values["activation"] = next_activation
+                next_activation += 1
+                activating.append(values)
+            else:
+                values["activation"] = 0
+                keeping.append(values)
+        for batch, keeps_activation in ((keeping, True), (activating, False)):
+            if batch:
+                self._connection.execute(self._upsert(keeps_activation), batch)
+
+    @staticmethod
+    def _upsert(keep_activation: bool) -> Any:
+        statement = insert(table)
+        updated = {
+            name: statement.excluded[name]
+            for name in (*_CREDENTIAL_COLUMNS, "needs_login", "updated_at", "activation")
+            if not (keep_activation and name == "activation")
+        }
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.provider, table.c.account], set_=updated
         )
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool:

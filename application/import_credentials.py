@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from code_mesh.application.auth_file import AuthFileEntry
-from code_mesh.application.ports import CredentialStore
+from code_mesh.application.ports import CredentialStore, CredentialWrite
 from code_mesh.domain.credentials import StoredCredential
 
 
@@ -42,17 +42,24 @@ def import_credentials(
     An entry that stood under a bare provider id becomes the active account; the
     others keep whichever account was active. One transaction: all entries or none.
     """
-    planned: list[PlannedImport] = []
     with store.reading() if dry_run else store.writing() as repository:
-        for entry in entries:
-            action = _action(entry, repository.get(entry.provider, entry.account))
-            planned.append(PlannedImport(entry, action))
-            if action is not ImportAction.UNCHANGED and not dry_run:
-                repository.save(
-                    entry.provider,
-                    entry.account,
-                    entry.credential,
-                    needs_login=entry.needs_login,
-                    activate=entry.active,
-                )
+        existing = {(stored.provider, stored.account): stored for stored in repository.all()}
+        planned = [
+            PlannedImport(entry, _action(entry, existing.get((entry.provider, entry.account))))
+            for entry in entries
+        ]
+        if not dry_run:
+            repository.save_many(
+                [
+                    CredentialWrite(
+                        item.entry.provider,
+                        item.entry.account,
+                        item.entry.credential,
+                        needs_login=item.entry.needs_login,
+                        activate=item.entry.active,
+                    )
+                    for item in planned
+                    if item.action is not ImportAction.UNCHANGED
+                ]
+            )
     return planned

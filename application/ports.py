@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Protocol
 
 from code_mesh.domain.credentials import Credential, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
+
+
+@dataclass(frozen=True)
+class CredentialWrite:
+    """One credential to add or replace; `activate` makes it its provider's active account."""
+
+    provider: ProviderId
+    account: AccountName
+    credential: Credential
+    needs_login: bool = False
+    activate: bool = True
 
 
 class CredentialRepository(Protocol):
@@ -33,6 +45,10 @@ class CredentialRepository(Protocol):
         activate: bool = True,
     ) -> None:
         """Add or replace; `activate` makes it the provider's active account."""
+        ...
+
+    def save_many(self, writes: Sequence[CredentialWrite]) -> None:
+        """`save` for each, in order, as one batch (an import of thousands stays fast)."""
         ...
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool: ...

@@ -52,6 +52,7 @@ class Benchmark:
     name: str
     argv: list[str]
     target: float | None = None
+    prints_key: bool = False
     samples: list[float] = field(default_factory=list)
 
     @property
@@ -67,7 +68,8 @@ def find_script(option: str | None) -> Path:
     venv even when another code-mesh comes earlier on PATH.
     """
     if option is not None:
-        candidate = Path(option) if os.sep in option else Path(shutil.which(option) or option)
+        # Absolute, so that `./code-mesh` is not looked up on PATH when it is run.
+        candidate = Path(os.path.abspath(option if os.sep in option else shutil.which(option) or option))
         if not candidate.is_file():
             raise BenchmarkError(f"--code-mesh {option}: no such file")
         return candidate
@@ -142,7 +144,7 @@ def prepare_home(script: Path, env: dict[str, str]) -> None:
 def check_token_output(benchmarks: list[Benchmark], env: dict[str, str]) -> None:
     """The token commands must print the stored key, or we would time some other path."""
     for benchmark in benchmarks:
-        if "token" not in benchmark.argv:
+        if not benchmark.prints_key:
             continue
         completed = subprocess.run(benchmark.argv, capture_output=True, text=True, env=env, check=False)
         if completed.returncode != 0:
@@ -187,9 +189,11 @@ def build_benchmarks(python: str, script: Path) -> list[Benchmark]:
         Benchmark("python -c pass", [python, "-c", "pass"]),
         Benchmark("code-mesh --help", [cli, "--help"], 15.0),
         Benchmark("code-mesh auth list", [cli, "auth", "list"], 35.0),
-        Benchmark("code-mesh auth token openai", [cli, "auth", "token", "openai"], 3.0),
+        Benchmark("code-mesh auth token openai", [cli, "auth", "token", "openai"], 3.0, prints_key=True),
         Benchmark(
-            "python -m code_mesh auth token openai", [python, "-m", "code_mesh", "auth", "token", "openai"]
+            "python -m code_mesh auth token openai",
+            [python, "-m", "code_mesh", "auth", "token", "openai"],
+            prints_key=True,
         ),
     ]
 
@@ -279,6 +283,12 @@ def main(argv: list[str] | None = None) -> int:
             measure(benchmarks, env, arguments.rounds, arguments.warmup, arguments.seed)
     except BenchmarkError as error:
         print(f"startup.py: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a command that cannot be started at all
+        print(
+            f"startup.py: error: cannot run {error.filename or 'a command'}: {error.strerror}",
+            file=sys.stderr,
+        )
         return 1
     data = report(benchmarks, info)
     if arguments.json:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import sys
 
+from cyclopts import App
+from cyclopts.exceptions import CycloptsError
+
 from code_mesh import __version__
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.entrypoints.output import error_line
-from cyclopts import App
-from cyclopts.exceptions import CycloptsError
 
 
 def _one_line_usage_error(error: CycloptsError) -> object:

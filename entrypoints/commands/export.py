@@ -6,13 +6,14 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
+from cyclopts import Parameter
+
 from code_mesh.adapters.auth_json import FORMATS
 from code_mesh.adapters.private_file import write_private_file
 from code_mesh.application.export_credentials import export_credentials
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import notice, paint, warn
-from cyclopts import Parameter
 
 
 def export(
@@ -22,7 +23,7 @@ def export(
         str | None,
         Parameter(
             allow_leading_hyphen=True,
-            help="Where to write: a path, or - for standard output. Default: $CODE_MESH_HOME/auth.json"
+            help="Where to write: a path, or - for standard output. Default: $CODE_MESH_HOME/auth.json",
         ),
     ] = None,
 ) -> int:

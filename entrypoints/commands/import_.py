@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
+from cyclopts import Parameter
+
 from code_mesh.adapters.auth_json import FORMATS, detect_format
 from code_mesh.application.import_credentials import ImportAction, import_credentials
 from code_mesh.domain.errors import InvalidAuthFile
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
-from cyclopts import Parameter
 
 
 def _read(path: str | None) -> tuple[str, str]:
@@ -35,7 +36,10 @@ def _read(path: str | None) -> tuple[str, str]:
 def import_credentials_command(
     path: Annotated[
         str | None,
-        Parameter(allow_leading_hyphen=True, help="An auth.json, or - for standard input. Default: $CODE_MESH_HOME/auth.json"),
+        Parameter(
+            allow_leading_hyphen=True,
+            help="An auth.json, or - for standard input. Default: $CODE_MESH_HOME/auth.json",
+        ),
     ] = None,
     /,
     *,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json as json_module
 from typing import Annotated
 
+from cyclopts import Parameter
+
 from code_mesh.adapters.clock import SystemClock
 from code_mesh.application.list_credentials import CredentialRow, list_credentials
 from code_mesh.domain.credentials import Status
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
-from cyclopts import Parameter
 
 _STATUS_COLOURS = {
     Status.AUTHENTICATED: "32",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
+from cyclopts import Parameter
+
 from code_mesh.adapters.terminal import TerminalPrompter
 from code_mesh.application.login_with_api_key import log_in_with_api_key
 from code_mesh.domain.errors import CodeMeshError, CommandLineError
@@ -19,7 +21,6 @@ from code_mesh.domain.secret import Secret
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import account_argument, provider_argument
 from code_mesh.entrypoints.output import paint, say
-from cyclopts import Parameter
 
 METHOD_LABELS = {
     "claude-max": "Claude Pro/Max (OAuth)",

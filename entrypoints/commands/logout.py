@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from cyclopts import Parameter
+
 from code_mesh.adapters.terminal import TerminalPrompter
 from code_mesh.application.logout import log_out, plan_logout
 from code_mesh.domain.errors import Cancelled, CommandLineError, ConfirmationRequired
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import optional_account, provider_argument
 from code_mesh.entrypoints.output import paint, say
-from cyclopts import Parameter
 
 
 def logout(

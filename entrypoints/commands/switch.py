@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from cyclopts import Parameter
+
 from code_mesh.application.switch_account import switch_account
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import account_argument, provider_argument
 from code_mesh.entrypoints.output import paint, say
-from cyclopts import Parameter
 
 
 def switch(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from cyclopts import Parameter
+
 from code_mesh.adapters.clock import SystemClock
 from code_mesh.application.token import stored_token, token_from_environment
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import optional_account, provider_argument
 from code_mesh.entrypoints.output import say
-from cyclopts import Parameter
 
 
 def token(

@@ -90,7 +90,9 @@ def test_bad_auth_json_imports_nothing(
 ) -> None:
     # A valid entry first: the bad one must take it down with it (all or nothing).
     if document.startswith('{"credentials": {"') and "openai" not in document:
-        document = document.replace('{"credentials": {', '{"credentials": {"good": {"type": "api_key", "key": "g"}, ', 1)
+        document = document.replace(
+            '{"credentials": {', '{"credentials": {"good": {"type": "api_key", "key": "g"}, ', 1
+        )
     source = tmp_path / "bad.json"
     source.write_text(document)
     line = assert_one_error_line(cli("auth", "import", str(source)), 1)
@@ -99,15 +101,23 @@ def test_bad_auth_json_imports_nothing(
     assert store_dump(home) == populated
 
 
-def test_invalid_provider_id_as_an_argument_is_a_usage_error(cli: CliRunner, home: Path, populated: list[str]) -> None:
-    for command in (("auth", "login", "Open AI", "--with-key"), ("auth", "token", "UPPER"), ("auth", "logout", "a/b", "--yes")):
+def test_invalid_provider_id_as_an_argument_is_a_usage_error(
+    cli: CliRunner, home: Path, populated: list[str]
+) -> None:
+    for command in (
+        ("auth", "login", "Open AI", "--with-key"),
+        ("auth", "token", "UPPER"),
+        ("auth", "logout", "a/b", "--yes"),
+    ):
         line = assert_one_error_line(cli(*command, input="sk-x"), 2)
         assert "provider id" in line
     assert store_dump(home) == populated
 
 
 def test_invalid_account_name_is_a_usage_error(cli: CliRunner, home: Path, populated: list[str]) -> None:
-    line = assert_one_error_line(cli("auth", "login", "openai", "--with-key", "--account", "Work Laptop", input="k"), 2)
+    line = assert_one_error_line(
+        cli("auth", "login", "openai", "--with-key", "--account", "Work Laptop", input="k"), 2
+    )
     assert "account name" in line
     assert store_dump(home) == populated
 
@@ -134,7 +144,9 @@ def test_logout_of_a_provider_that_is_not_stored(cli: CliRunner, home: Path, pop
     assert store_dump(home) == populated
 
 
-def test_logout_without_yes_off_a_terminal_removes_nothing(cli: CliRunner, home: Path, populated: list[str]) -> None:
+def test_logout_without_yes_off_a_terminal_removes_nothing(
+    cli: CliRunner, home: Path, populated: list[str]
+) -> None:
     line = assert_one_error_line(cli("auth", "logout", "openai", input="y\n"), 1)
     assert "--yes" in line
     assert store_dump(home) == populated

@@ -12,11 +12,12 @@ import json
 import sys
 import termios
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
 import pytest
+
 from conftest import CliRunner, clean_environment
 
 DOWN = "\x1b[B"
@@ -43,6 +44,9 @@ class Session:
         )
         # Everything read from the pty, including what the terminal itself echoed.
         self.child.logfile_read = self.transcript
+        # pexpect's default 50 ms pause before each send papers over races; the tests wait
+        # for the real condition (raw mode, the prompt) instead.
+        self.child.delaybeforesend = None
 
     def expect(self, text: str, timeout: float | None = -1) -> None:
         self.child.expect_exact(text, timeout=timeout)
@@ -81,8 +85,11 @@ class Session:
         return text.rsplit(marker, 1)[1]
 
 
+Spawner = Callable[..., Session]
+
+
 @pytest.fixture
-def spawn(home: Path) -> Iterator[type[Session]]:
+def spawn(home: Path) -> Iterator[Spawner]:
     """Spawn sessions in `home`; any child still running at the end is closed so no pty leaks."""
     sessions: list[Session] = []
 
@@ -91,7 +98,7 @@ def spawn(home: Path) -> Iterator[type[Session]]:
         sessions.append(session)
         return session
 
-    yield start  # type: ignore[misc]
+    yield start
     for session in sessions:
         if session.child.isalive():
             session.child.close(force=True)
@@ -136,7 +143,7 @@ def assert_logged_in_with_hidden_key(
     assert stored_token(cli, provider) == key
 
 
-def test_provider_list_with_arrow_key_then_hidden_key(spawn: type[Session], cli: CliRunner) -> None:
+def test_provider_list_with_arrow_key_then_hidden_key(spawn: Spawner, cli: CliRunner) -> None:
     """Without PROVIDER on a terminal, a list; the down arrow moves to OpenAI and Enter picks it."""
     session = spawn("auth", "login")
     session.expect("? Select a provider")
@@ -160,7 +167,7 @@ def test_provider_list_with_arrow_key_then_hidden_key(spawn: type[Session], cli:
     assert "^[[B" not in session.output()
 
 
-def test_provider_list_with_digit(spawn: type[Session], cli: CliRunner) -> None:
+def test_provider_list_with_digit(spawn: Spawner, cli: CliRunner) -> None:
     """A digit picks its entry at once, without Enter."""
     session = spawn("auth", "login")
     session.expect("4. Another provider (enter its id)")
@@ -178,18 +185,21 @@ def test_provider_list_with_digit(spawn: type[Session], cli: CliRunner) -> None:
     "and re-enters it with tty.setraw(), whose default TCSAFLUSH discards keys already typed "
     "(adapters/terminal.py, the redraw in choose())",
 )
-def test_provider_list_keeps_keys_typed_ahead(spawn: type[Session], cli: CliRunner) -> None:
+def test_provider_list_keeps_keys_typed_ahead(spawn: Spawner, cli: CliRunner) -> None:
     """Arrow and Enter arriving together (fast typing, a paste, a held key) must both count."""
     session = spawn("auth", "login")
     session.expect("4. Another provider (enter its id)")
     session.wait_for_raw_mode()
     session.child.send(DOWN + ENTER)
-    session.expect_hidden_prompt("OpenAI")  # with the bug: Enter is lost and this times out
+    session.expect("❯ 2. OpenAI (openai)")
+    # With the bug the Enter is discarded and the list waits forever: a short wait is enough.
+    session.expect("→ OpenAI (openai)", timeout=3)
+    session.expect_hidden_prompt("OpenAI")
     session.child.sendline(OPENAI_KEY)
     assert_logged_in_with_hidden_key(session, cli, "openai", "OpenAI", OPENAI_KEY)
 
 
-def test_anthropic_method_list_then_api_key(spawn: type[Session], cli: CliRunner) -> None:
+def test_anthropic_method_list_then_api_key(spawn: Spawner, cli: CliRunner) -> None:
     """Anthropic has three methods, listed in words a person understands; 3 enters a key."""
     session = spawn("auth", "login", "anthropic")
     session.expect("? How do you want to log in to Anthropic (Claude)?")
@@ -208,7 +218,7 @@ def test_anthropic_method_list_then_api_key(spawn: type[Session], cli: CliRunner
     assert "claude-max" not in session.output()  # method ids are not what a person reads
 
 
-def test_single_method_goes_straight_to_hidden_prompt(spawn: type[Session], cli: CliRunner) -> None:
+def test_single_method_goes_straight_to_hidden_prompt(spawn: Spawner, cli: CliRunner) -> None:
     """OpenAI takes only an API key: no list, the hidden prompt comes first."""
     session = spawn("auth", "login", "openai")
     session.expect_hidden_prompt("OpenAI")
@@ -217,7 +227,7 @@ def test_single_method_goes_straight_to_hidden_prompt(spawn: type[Session], cli:
     assert_logged_in_with_hidden_key(session, cli, "openai", "OpenAI", OPENAI_KEY)
 
 
-def test_with_key_on_a_terminal_reads_without_echo(spawn: type[Session], cli: CliRunner) -> None:
+def test_with_key_on_a_terminal_reads_without_echo(spawn: Spawner, cli: CliRunner) -> None:
     """`--with-key` is for scripts, but typed at a terminal the key must still be hidden."""
     session = spawn("auth", "login", "openai", "--with-key")
     session.expect_hidden_prompt("OpenAI")
@@ -227,7 +237,7 @@ def test_with_key_on_a_terminal_reads_without_echo(spawn: type[Session], cli: Cl
 
 @pytest.mark.parametrize("already_stored", [False, True], ids=["fresh-store", "key-already-stored"])
 def test_empty_key_at_hidden_prompt_fails_cleanly(
-    spawn: type[Session], cli: CliRunner, already_stored: bool
+    spawn: Spawner, cli: CliRunner, already_stored: bool
 ) -> None:
     """Enter alone is not a key: exit 1, one error line, and the store keeps what it had."""
     if already_stored:
@@ -246,37 +256,48 @@ def test_empty_key_at_hidden_prompt_fails_cleanly(
     assert stored_token(cli, "openai") == (OLD_KEY if already_stored else None)
 
 
-def test_ctrl_c_at_provider_list(spawn: type[Session], cli: CliRunner) -> None:
-    """Ctrl-C at the list: exit 130, a short message, the terminal restored, the store as it was."""
+def interrupt_at(spawn: Spawner, where: str) -> Session:
+    """Start a login, reach the list or the hidden prompt, and press Ctrl-C there."""
+    if where == "provider-list":
+        session = spawn("auth", "login")
+        session.expect("4. Another provider (enter its id)")
+        session.wait_for_raw_mode()
+    else:
+        session = spawn("auth", "login", "openai")
+        session.expect_hidden_prompt("OpenAI")
+        session.child.send("sk-half-typed")
+    session.child.sendintr()
+    return session
+
+
+@pytest.mark.parametrize("where", ["provider-list", "hidden-prompt"])
+def test_ctrl_c_exits_130_and_keeps_store(spawn: Spawner, cli: CliRunner, where: str) -> None:
+    """Ctrl-C at a prompt: exit 130, no traceback, the store exactly as it was."""
     store_key(cli, "openai", OLD_KEY)
     before = listed(cli)
-    session = spawn("auth", "login")
-    session.expect("4. Another provider (enter its id)")
-    session.wait_for_raw_mode()
-    session.child.sendintr()
-    session.expect("interrupted")
+    session = interrupt_at(spawn, where)
     assert session.finish() == 130, session.output()
     assert_no_traceback(session)
-    assert "Traceback" not in session.output()
+    assert "sk-half-typed" not in session.output()
     assert listed(cli) == before
     assert stored_token(cli, "openai") == OLD_KEY
 
 
-def test_ctrl_c_at_hidden_prompt(spawn: type[Session], cli: CliRunner) -> None:
-    """Ctrl-C while the key is being typed: exit 130 and the old key stays."""
-    store_key(cli, "openai", OLD_KEY)
-    session = spawn("auth", "login", "openai")
-    session.expect_hidden_prompt("OpenAI")
-    session.child.send("sk-half-typed")
-    session.child.sendintr()
-    session.expect("interrupted")
+@pytest.mark.xfail(
+    strict=True,
+    reason="cyclopts' App.suppress_keyboard_interrupt (default True) turns Ctrl-C into a silent "
+    "sys.exit(130) inside app(); main()'s 'interrupted; nothing was changed.' handler never runs "
+    "(entrypoints/cli.py, App(...) without suppress_keyboard_interrupt=False)",
+)
+@pytest.mark.parametrize("where", ["provider-list", "hidden-prompt"])
+def test_ctrl_c_says_nothing_was_changed(spawn: Spawner, where: str) -> None:
+    """After Ctrl-C the user is told what happened, on a fresh line, not left at the prompt."""
+    session = interrupt_at(spawn, where)
     assert session.finish() == 130, session.output()
-    assert_no_traceback(session)
-    assert "sk-half-typed" not in session.output()
-    assert stored_token(cli, "openai") == OLD_KEY
+    assert "\r\ncode-mesh: interrupted; nothing was changed.\r\n" in session.output(), session.output()
 
 
-def test_logout_answered_no_keeps_credential(spawn: type[Session], cli: CliRunner) -> None:
+def test_logout_answered_no_keeps_credential(spawn: Spawner, cli: CliRunner) -> None:
     """A confirmation answered "n" removes nothing; the code reports it as Cancelled (exit 130)."""
     store_key(cli, "openai", OLD_KEY)
     session = spawn("auth", "logout", "openai")
@@ -289,7 +310,7 @@ def test_logout_answered_no_keeps_credential(spawn: type[Session], cli: CliRunne
     assert stored_token(cli, "openai") == OLD_KEY
 
 
-def test_logout_answered_yes_removes_credential(spawn: type[Session], cli: CliRunner) -> None:
+def test_logout_answered_yes_removes_credential(spawn: Spawner, cli: CliRunner) -> None:
     """A confirmation answered "y" removes the account: `auth token` then fails with exit 1."""
     store_key(cli, "openai", OLD_KEY)
     session = spawn("auth", "logout", "openai")
@@ -298,5 +319,4 @@ def test_logout_answered_yes_removes_credential(spawn: type[Session], cli: CliRu
     assert session.finish() == 0, session.output()
     assert_no_traceback(session)
     assert "Logged out of openai (account default)." in session.output_after("[y/N] ")
-    assert stored_token(cli, "openai") is None
-    assert cli("auth", "token", "openai").returncode == 1
+    assert stored_token(cli, "openai") is None  # `auth token` exits 1: nothing is stored

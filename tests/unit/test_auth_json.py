@@ -46,9 +46,13 @@ def test_code_mesh_layout_with_accounts_and_rust_alias() -> None:
         Secret("at"), Secret("rt"), expires_at=1706123456, account_id="acc-1"
     )
     assert anthropic.active
-    assert entries["openai:personal"].active and entries["openai:personal"].credential == ApiKey(Secret("sk-1"))
+    assert entries["openai:personal"].active and entries["openai:personal"].credential == ApiKey(
+        Secret("sk-1")
+    )
     assert not entries["openai:work"].active and entries["openai:work"].needs_login
-    assert entries["azure:default"].credential == Custom({"endpoint": Secret("https://x"), "api_key": Secret("az")})
+    assert entries["azure:default"].credential == Custom(
+        {"endpoint": Secret("https://x"), "api_key": Secret("az")}
+    )
 
 
 def test_opencode_layout_milliseconds_and_wellknown() -> None:
@@ -95,7 +99,12 @@ STORE = [
     _stored("openai", "work", ApiKey(Secret("sk-w")), True),
     _stored("openai", "default", ApiKey(Secret("sk-d")), False, needs_login=True),
     _stored("azure", "default", Custom({"endpoint": Secret("e"), "api_key": Secret("k")}), True),
-    _stored("corp.example", "default", Custom({"key": Secret("K"), "token": Secret("T"), "url": Secret("https://corp.example")}), True),
+    _stored(
+        "corp.example",
+        "default",
+        Custom({"key": Secret("K"), "token": Secret("T"), "url": Secret("https://corp.example")}),
+        True,
+    ),
 ]
 
 
@@ -120,13 +129,21 @@ def test_opencode_export_writes_active_accounts_and_says_what_it_left_out() -> N
     no_refresh = _stored("x", "default", OAuthToken(Secret("only-access")), True)
     encoded = OPENCODE.encode([*STORE, no_refresh])
     document = json.loads(encoded.text)
-    assert document["anthropic"] == {"type": "oauth", "refresh": "rt", "access": "at", "expires": 1706123456000}
+    assert document["anthropic"] == {
+        "type": "oauth",
+        "refresh": "rt",
+        "access": "at",
+        "expires": 1706123456000,
+    }
     assert document["openai"] == {"type": "api", "key": "sk-w"}
     assert document["https://corp.example"] == {"type": "wellknown", "key": "K", "token": "T"}
     assert document["x"] == {"type": "oauth", "refresh": "", "access": "only-access", "expires": 0}
     assert "azure" not in document
     assert encoded.left_out == ("azure:default",)
-    assert entries_by_label(OPENCODE.decode(encoded.text))["corp.example:default"].credential == STORE[4].credential
+    assert (
+        entries_by_label(OPENCODE.decode(encoded.text))["corp.example:default"].credential
+        == STORE[4].credential
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,7 +155,10 @@ def test_opencode_export_writes_active_accounts_and_says_what_it_left_out() -> N
         ('{"credentials": {"openai": {"type": "api_key"}}}', "'key' is missing"),
         ('{"credentials": {"openai": {"type": "api_key", "key": 5}}}', "must be a string"),
         ('{"credentials": {"openai": {"type": "api_key", "key": ""}}}', "empty"),
-        ('{"credentials": {"a": {"type": "oauth", "access_token": "t", "expires_at": "soon"}}}', "whole number"),
+        (
+            '{"credentials": {"a": {"type": "oauth", "access_token": "t", "expires_at": "soon"}}}',
+            "whole number",
+        ),
         ('{"credentials": {"Bad Id": {"type": "api_key", "key": "k"}}}', "'Bad Id'"),
         ('{"credentials": {"openai:Work": {"type": "api_key", "key": "k"}}}', "account name"),
         ('{"credentials": {"openai": "sk-plain"}}', "JSON object"),
@@ -149,7 +169,10 @@ def test_opencode_export_writes_active_accounts_and_says_what_it_left_out() -> N
             ' "openai:w": {"type": "api_key", "key": "b"}}}',
             "two entries for openai:w",
         ),
-        ('{"credentials": {"openai": {"type": "api_key", "key": "a"}, "openai": {"type": "api_key", "key": "b"}}}', "twice"),
+        (
+            '{"credentials": {"openai": {"type": "api_key", "key": "a"}, "openai": {"type": "api_key", "key": "b"}}}',
+            "twice",
+        ),
     ],
 )
 def test_code_mesh_rejects_bad_documents_naming_the_entry(text: str, names: str) -> None:
@@ -164,7 +187,10 @@ def test_code_mesh_rejects_bad_documents_naming_the_entry(text: str, names: str)
     [
         ('{"openai": {"type": "magic"}}', "unknown type"),
         ('{"a": {"type": "oauth", "access": "x", "expires": 1.5}}', "whole number"),
-        ('{"https://corp.example": {"type": "wellknown", "key": "K", "token": "a"}, "corp.example": {"type": "api", "key": "k"}}', "two entries"),
+        (
+            '{"https://corp.example": {"type": "wellknown", "key": "K", "token": "a"}, "corp.example": {"type": "api", "key": "k"}}',
+            "two entries",
+        ),
         ('{"https://": {"type": "api", "key": "k"}}', "'https://'"),
     ],
 )
@@ -176,5 +202,7 @@ def test_opencode_rejects_bad_documents(text: str, names: str) -> None:
 
 def test_error_messages_never_quote_a_secret_value() -> None:
     with pytest.raises(InvalidAuthFile) as caught:
-        CODE_MESH.decode('{"credentials": {"openai": {"type": "oauth", "access_token": "sk-LEAK", "expires_at": "x"}}}')
+        CODE_MESH.decode(
+            '{"credentials": {"openai": {"type": "oauth", "access_token": "sk-LEAK", "expires_at": "x"}}}'
+        )
     assert "sk-LEAK" not in caught.value.one_line()
