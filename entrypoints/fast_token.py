@@ -27,12 +27,17 @@ def print_fresh_token(arguments: list[str]) -> int | None:
     if parsed is None or os.environ.get("CODE_MESH_DEBUG"):
         return None
     provider, account = parsed
-    from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
-    from code_mesh.application.fresh_token import fresh_token
+    from code_mesh.application.fresh_token import TokenRecord, fresh_token
 
     home = os.environ.get("CODE_MESH_HOME") or os.path.join(os.path.expanduser("~"), ".code-mesh")
-    reader = SqliteTokenReader(os.path.abspath(os.path.expanduser(home)))
-    token = fresh_token(provider, account, os.environ, reader.read, time.time())
+
+    def read_record(provider: str, account: str | None) -> TokenRecord | None:
+        # Imported only when no environment variable answered: sqlite3 is the biggest cost here.
+        from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
+
+        return SqliteTokenReader(os.path.abspath(os.path.expanduser(home))).read(provider, account)
+
+    token = fresh_token(provider, account, os.environ, read_record, time.time())
     if token is None:
         return None
     sys.stdout.write(token + "\n")

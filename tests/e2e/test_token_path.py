@@ -1,0 +1,83 @@
+"""`auth token` is cheap when the token is fresh: the standard library and nothing heavy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CliRunner, clean_environment
+
+HEAVY = ("cyclopts", "sqlalchemy", "alembic", "httpx", "rich", "keyring")
+
+
+def modules_loaded_by(home: Path, *arguments: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
+    """Run the CLI under -X importtime and return the top-level modules it imported, and stdout."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "code_mesh", *arguments],
+        capture_output=True,
+        text=True,
+        env=clean_environment(home, env),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    modules = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return modules, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("login", "expected"),
+    [
+        (("auth", "login", "openai", "--with-key"), "sk-fast"),
+        (("auth", "login", "my-llm", "--with-key", "--account", "work"), "sk-fast"),
+    ],
+)
+def test_fresh_token_imports_nothing_heavy(
+    cli: CliRunner, home: Path, login: tuple[str, ...], expected: str
+) -> None:
+    assert cli(*login, input="sk-fast").returncode == 0
+    provider = login[2]
+    modules, stdout = modules_loaded_by(home, "auth", "token", provider)
+    assert stdout == expected + "\n"
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
+    assert "sqlite3" in modules
+
+
+def test_custom_and_oauth_tokens_take_the_fast_path(cli: CliRunner, home: Path) -> None:
+    document = (
+        '{"credentials": {"azure": {"type": "custom", "data": {"endpoint": "e", "api_key": "az-key"}},'
+        ' "anthropic": {"type": "oauth", "access_token": "at-fresh", "refresh_token": "rt", "expires_at": 4102444800}}}'
+    )
+    assert cli("auth", "import", "-", input=document).returncode == 0
+    for provider, expected in (("azure", "az-key"), ("anthropic", "at-fresh")):
+        modules, stdout = modules_loaded_by(home, "auth", "token", provider)
+        assert stdout == expected + "\n"
+        assert modules.isdisjoint(HEAVY)
+
+
+def test_environment_variable_needs_no_store_at_all(home: Path) -> None:
+    modules, stdout = modules_loaded_by(home, "auth", "token", "openai", env={"OPENAI_API_KEY": "sk-env"})
+    assert stdout == "sk-env\n"
+    assert "sqlite3" not in modules and modules.isdisjoint(HEAVY)
+    assert not home.exists()
+
+
+def test_unusual_cases_fall_through_to_the_full_messages(cli: CliRunner, home: Path) -> None:
+    document = (
+        '{"credentials": {"anthropic": {"type": "oauth", "access_token": "at-old", "expires_at": 1000},'
+        ' "multi": {"type": "custom", "data": {"a": "1", "b": "2"}}}}'
+    )
+    assert cli("auth", "import", "-", input=document).returncode == 0
+    expired = cli("auth", "token", "anthropic")
+    assert expired.returncode == 1 and "code-mesh auth login anthropic" in expired.stderr
+    assert "at-old" not in expired.stdout + expired.stderr
+    ambiguous = cli("auth", "token", "multi")
+    assert ambiguous.returncode == 1 and "auth export" in ambiguous.stderr
+    missing = cli("auth", "token", "openai")
+    assert missing.returncode == 1 and "Not logged in to openai" in missing.stderr
