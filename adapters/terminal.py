@@ -2,7 +2,8 @@
 
 Prompts are drawn on stderr so that stdout stays the command's output. The list
 reads raw keys: arrows or j/k move, a digit picks directly, Enter confirms, Ctrl-C
-interrupts (exit 130), Esc or q cancels.
+interrupts (exit 130), Esc or q cancels (exit 1). It stays in raw mode while drawing,
+so keys typed ahead are never lost.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class TerminalPrompter:
         out.write(f"? {title} (arrows or a number, Enter to confirm)\n")
         self._draw(options, selected, first=True)
         try:
-            tty.setraw(descriptor)
+            # TCSANOW: keys typed ahead (a paste, arrow then Enter) must not be discarded.
+            tty.setraw(descriptor, termios.TCSANOW)
             while True:
                 key = self._read_key(descriptor)
                 if key == "\x03":
@@ -47,16 +49,13 @@ class TerminalPrompter:
                     selected = (selected + 1) % len(options)
                 elif key.isdigit() and 1 <= int(key) <= len(options):
                     selected = int(key) - 1
-                    termios.tcsetattr(descriptor, termios.TCSADRAIN, saved)
                     self._draw(options, selected)
                     break
                 elif key in _ENTER:
                     break
-                termios.tcsetattr(descriptor, termios.TCSADRAIN, saved)
                 self._draw(options, selected)
-                tty.setraw(descriptor)
         finally:
-            termios.tcsetattr(descriptor, termios.TCSADRAIN, saved)
+            termios.tcsetattr(descriptor, termios.TCSANOW, saved)
         out.write(f"  → {options[selected]}\n")
         out.flush()
         return selected
@@ -79,7 +78,7 @@ class TerminalPrompter:
             out.write(f"\x1b[{len(options)}A")
         for index, option in enumerate(options):
             marker = "❯" if index == selected else " "
-            out.write(f"\r\x1b[2K  {marker} {index + 1}. {option}\n")
+            out.write(f"\r\x1b[2K  {marker} {index + 1}. {option}\r\n")
         out.flush()
 
     def secret(self, prompt: str) -> str:

@@ -27,7 +27,7 @@ def log_in_with_api_key(
     except InvalidCredential as error:
         raise InvalidInput(
             "No API key was given: the key read was empty",
-            "Pass the key on standard input, e.g. `printenv MY_KEY | code-mesh auth login "
+            "Paste the key at the prompt, or pipe it in: `printenv MY_KEY | code-mesh auth login "
             f"{provider} --with-key`",
         ) from error
     with store.writing() as repository:

@@ -60,6 +60,4 @@ class ConfirmationRequired(CodeMeshError):
 
 
 class Cancelled(CodeMeshError):
-    """The user said no, or pressed Ctrl-C at a prompt."""
-
-    exit_code = 130
+    """The user said no at a prompt: nothing was done, so not a success (exit 1)."""

@@ -38,6 +38,8 @@ app = App(
     error_formatter=_one_line_usage_error,
     error_console=_error_console(),
     result_action="return_value",
+    # main() reports Ctrl-C itself (exit 130, on a fresh line); cyclopts would exit silently.
+    suppress_keyboard_interrupt=False,
 )
 
 auth = App(

@@ -9,7 +9,7 @@ from cyclopts import Parameter
 
 from code_mesh.adapters.terminal import TerminalPrompter
 from code_mesh.application.login_with_api_key import log_in_with_api_key
-from code_mesh.domain.errors import CodeMeshError, CommandLineError
+from code_mesh.domain.errors import CodeMeshError, CommandLineError, InvalidIdentifier, InvalidInput
 from code_mesh.domain.identifiers import DEFAULT, ProviderId
 from code_mesh.domain.providers import (
     API_KEY_METHOD,
@@ -41,7 +41,11 @@ def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
         return profiles[picked].id
     sys.stderr.write("? Provider id: ")
     sys.stderr.flush()
-    return provider_argument(sys.stdin.readline().strip())
+    typed = sys.stdin.readline().strip()
+    try:
+        return ProviderId(typed)
+    except InvalidIdentifier as error:
+        raise InvalidInput(str(error), "Run `code-mesh auth login` again and type a valid id") from None
 
 
 def _choose_method(
