@@ -88,3 +88,25 @@ def test_log_in_list_token_export_import_logout(cli: CliRunner, home: Path, tmp_
     gone = cli("auth", "token", "openai")
     assert gone.returncode == 1
     assert "code-mesh auth login openai" in gone.stderr
+
+
+def test_help_and_version(cli: CliRunner, home: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from code_mesh import __version__
+
+    version = cli("--version")
+    assert (version.returncode, version.stdout) == (0, __version__ + "\n")
+    top = cli("--help")
+    assert top.returncode == 0 and "auth" in top.stdout
+    auth_help = cli("auth", "--help")
+    for command in ("login", "list (ls)", "logout", "token", "switch", "export", "import"):
+        line = next(line for line in auth_help.stdout.splitlines() if f" {command} " in line)
+        assert len(line.strip("│ ").split()) > 3, f"{command} has no summary: {line!r}"
+    script = shutil.which("code-mesh", path=str(Path(sys.executable).parent))
+    assert script is not None, "the console script is installed beside the interpreter"
+    console = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert console.returncode == 0 and console.stdout == top.stdout
+    assert not home.exists(), "help and version touch no files"
