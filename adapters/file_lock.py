@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 
@@ -19,3 +19,14 @@ def exclusive_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
+
+
+class FileCredentialLocks:
+    """One lock file per credential under `<home>/locks/` (the CredentialLocks port)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    def hold(self, provider: str, account: str) -> AbstractContextManager[None]:
+        # Ids and account names cannot contain "@" or "/", so the name is unambiguous.
+        return exclusive_lock(self._directory / f"{provider}@{account}.lock")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from code_mesh.domain.errors import Cancelled
 
@@ -89,3 +91,63 @@ class TerminalPrompter:
         sys.stderr.flush()
         answer = sys.stdin.readline()
         return answer.strip().lower() in ("y", "yes")
+
+
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class TerminalLoginView:
+    """The LoginView port: links and codes on stdout, on lines of their own, flushed at once;
+    progress on stderr (a spinner on a terminal, one plain line otherwise)."""
+
+    def show_link(self, text: str, url: str) -> None:
+        print(text, flush=True)
+        print(url, flush=True)
+
+    def show_device_code(self, user_code: str, verification_uri: str) -> None:
+        print("Enter this one-time code:", flush=True)
+        print(user_code, flush=True)
+        print("at:", flush=True)
+        print(verification_uri, flush=True)
+
+    def read_answer(self, prompt: str) -> str:
+        if sys.stdin.isatty():
+            # The code is a secret: read it without echo, like an API key.
+            return getpass.getpass(prompt, stream=sys.stderr)
+        sys.stderr.write(prompt + "(reading one line from standard input)\n")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise Cancelled(
+                "Standard input ended before an answer was given; nothing was stored",
+                "Pipe the answer in, or run the login at a terminal",
+            )
+        return line
+
+    def info(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    @contextmanager
+    def waiting(self, message: str) -> Iterator[None]:
+        if not sys.stderr.isatty():
+            print(f"{message}…", file=sys.stderr, flush=True)
+            yield
+            return
+        stop = threading.Event()
+
+        def spin() -> None:
+            frame = 0
+            while not stop.wait(0.1):
+                sys.stderr.write(f"\r{_SPINNER[frame % len(_SPINNER)]} {message}…")
+                sys.stderr.flush()
+                frame += 1
+
+        spinner = threading.Thread(target=spin, daemon=True)
+        spinner.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            spinner.join()
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import Status
 from code_mesh.domain.identifiers import ProviderId
-from code_mesh.domain.providers import BUILTIN_PROVIDERS, profile_for
+from code_mesh.domain.providers import BUILTIN_PROVIDERS, CustomProvider, profile_for
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,13 @@ def list_credentials(
     store: CredentialStore,
     environ: Mapping[str, str],
     now: float,
-    configured_providers: Iterable[ProviderId] = (),
+    custom_providers: Mapping[str, CustomProvider] | None = None,
 ) -> list[CredentialRow]:
-    """Environment rows first for each provider, then stored rows, then the unauthenticated."""
+    """Environment rows first for each provider, then stored rows, then the unauthenticated.
+
+    `custom_providers` are those config.toml describes: listed even when not logged in.
+    """
+    custom = dict(custom_providers or {})
     with store.reading() as repository:
         stored = repository.all()
     rows: list[CredentialRow] = []
@@ -57,7 +61,7 @@ def list_credentials(
         if profile.env_var and environ.get(profile.env_var) and p not in providers
     ]
     for provider in sorted([*providers, *env_only]):
-        profile = profile_for(provider)
+        profile = profile_for(provider, custom.get(provider))
         variable = profile.env_var if profile.env_var and environ.get(profile.env_var) else None
         if variable:
             rows.append(
@@ -87,13 +91,13 @@ def list_credentials(
                 )
             )
         seen.add(provider)
-    for provider in [*BUILTIN_PROVIDERS, *sorted(configured_providers)]:
+    for provider in [*BUILTIN_PROVIDERS, *sorted(custom)]:
         if provider not in seen:
             seen.add(provider)
             rows.append(
                 CredentialRow(
                     provider,
-                    profile_for(ProviderId(provider)).name,
+                    profile_for(ProviderId(provider), custom.get(provider)).name,
                     None,
                     False,
                     None,

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from code_mesh.application.login_result import LoginResult, save_login
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import ApiKey, InvalidCredential
 from code_mesh.domain.errors import InvalidInput
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    provider: ProviderId
-    account: AccountName
-    replaced: bool
 
 
 def log_in_with_api_key(
@@ -30,7 +22,4 @@ def log_in_with_api_key(
             "Paste the key at the prompt, or pipe it in: `printenv MY_KEY | code-mesh auth login "
             f"{provider} --with-key`",
         ) from error
-    with store.writing() as repository:
-        replaced = repository.get(provider, account) is not None
-        repository.save(provider, account, credential, activate=True)
-    return LoginResult(provider, account, replaced)
+    return save_login(store, provider, account, credential)

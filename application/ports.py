@@ -9,6 +9,8 @@ from typing import Protocol
 
 from code_mesh.domain.credentials import Credential, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
+from code_mesh.domain.secret import Secret
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,95 @@ class CredentialStore(Protocol):
 class Clock(Protocol):
     def now(self) -> float:
         """Unix seconds."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait; a fake clock just moves on."""
+        ...
+
+
+class CredentialLocks(Protocol):
+    """An exclusive lock per credential, shared by every process (single-flight refresh)."""
+
+    def hold(self, provider: ProviderId, account: AccountName) -> AbstractContextManager[None]: ...
+
+
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """Where and how to ask for tokens: JSON bodies (Anthropic) or RFC 6749 forms."""
+
+    url: str
+    client_id: str
+    client_secret: Secret | None = None
+    json_body: bool = False
+
+
+class OAuthGateway(Protocol):
+    """The HTTP side of OAuth. Fails with ProviderUnavailable (network, 5xx, not JSON) or
+    OAuthErrorResponse (the server's `error` code); never with a secret in the message."""
+
+    def exchange_code(
+        self, endpoint: TokenEndpoint, code: Secret, verifier: Secret, redirect_uri: str, state: str | None
+    ) -> TokenGrant: ...
+
+    def refresh(self, endpoint: TokenEndpoint, refresh_token: Secret) -> TokenGrant: ...
+
+    def start_device_authorization(
+        self, url: str, client_id: str, scope: str | None
+    ) -> DeviceAuthorization: ...
+
+    def poll_device_token(self, endpoint: TokenEndpoint, device_code: Secret) -> TokenGrant | DevicePoll: ...
+
+    def create_api_key(self, url: str, access_token: Secret) -> Secret: ...
+
+    def fetch_copilot_token(self, url: str, github_token: Secret) -> tuple[Secret, int]:
+        """The Copilot token and its expiry (Unix seconds)."""
+        ...
+
+
+class LoginView(Protocol):
+    """What a login shows the user, and the one answer it may need from them."""
+
+    def show_link(self, text: str, url: str) -> None:
+        """A URL to open, printed and flushed on a line of its own."""
+        ...
+
+    def show_device_code(self, user_code: str, verification_uri: str) -> None: ...
+
+    def read_answer(self, prompt: str) -> str:
+        """One line: typed at a terminal, or read from standard input in scripts."""
+        ...
+
+    def waiting(self, message: str) -> AbstractContextManager[None]:
+        """A spinner on a terminal, a plain line otherwise."""
+        ...
+
+    def info(self, message: str) -> None: ...
+
+
+class Browser(Protocol):
+    def open(self, url: str) -> bool:
+        """True when a browser was started."""
+        ...
+
+
+@dataclass(frozen=True)
+class RedirectAnswer:
+    """What arrived at the loopback redirect: a code, or the server's error."""
+
+    code: Secret | None
+    state: str | None
+    error: str | None = None
+
+
+class LoopbackReceiver(Protocol):
+    """A one-shot HTTP listener on 127.0.0.1 for the authorization redirect (RFC 8252)."""
+
+    @property
+    def redirect_uri(self) -> str: ...
+
+    def wait(self, timeout: float) -> RedirectAnswer | None:
+        """The answer, or None when nothing came in time."""
         ...
 
 

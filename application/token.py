@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
@@ -36,6 +36,12 @@ def find_credential(
     )
 
 
+def login_command(stored: StoredCredential) -> str:
+    """The command that replaces this credential."""
+    account = f" --account {stored.account}" if stored.account != "default" else ""
+    return f"code-mesh auth login {stored.provider}{account}"
+
+
 def token_from_environment(
     provider: ProviderId, account: AccountName | None, environ: Mapping[str, str]
 ) -> UsableToken | None:
@@ -47,22 +53,23 @@ def token_from_environment(
 
 
 def stored_token(
-    store: CredentialStore, provider: ProviderId, account: AccountName | None, now: float
+    store: CredentialStore,
+    provider: ProviderId,
+    account: AccountName | None,
+    now: float,
+    refresh: Callable[[StoredCredential], StoredCredential] | None = None,
 ) -> UsableToken:
-    """The secret of the named or active stored account, if it can be used as it is."""
+    """The secret of the named or active stored account, refreshed first when due."""
     stored = find_credential(store, provider, account)
-    login = f"code-mesh auth login {provider}" + (
-        f" --account {stored.account}" if stored.account != "default" else ""
-    )
-    status = stored.status(now)
-    if status is Status.NEEDS_LOGIN:
+    login = login_command(stored)
+    if stored.status(now) is Status.NEEDS_LOGIN:
         raise CodeMeshError(f"The credential for {provider} needs a new login", f"Run `{login}`")
     credential = stored.credential
-    if isinstance(credential, OAuthToken) and status is Status.EXPIRED:
-        raise CodeMeshError(
-            f"The OAuth token for {provider} has expired and this version cannot refresh it",
-            f"Run `{login}`",
-        )
+    if isinstance(credential, OAuthToken) and credential.can_refresh and stored.refresh_due(now):
+        if refresh is None:
+            raise CodeMeshError(f"The OAuth token for {provider} needs a refresh", f"Run `{login}`")
+        stored = refresh(stored)
+        credential = stored.credential
     secret = credential.usable_secret()
     if secret is None:
         assert isinstance(credential, Custom)

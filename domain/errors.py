@@ -61,3 +61,26 @@ class ConfirmationRequired(CodeMeshError):
 
 class Cancelled(CodeMeshError):
     """The user said no at a prompt: nothing was done, so not a success (exit 1)."""
+
+
+class ProviderUnavailable(CodeMeshError):
+    """The provider could not be reached or answered nonsense; nothing was changed."""
+
+
+class AuthorizationFailed(CodeMeshError):
+    """A login did not complete: denied, expired, a state mismatch, a bad pasted answer."""
+
+
+class RefreshRefused(CodeMeshError):
+    """The provider refused the refresh token; the credential now needs a new login."""
+
+
+class OAuthErrorResponse(CodeMeshError):
+    """An OAuth server's error answer (RFC 6749 section 5.2), e.g. invalid_grant."""
+
+    def __init__(self, error: str, host: str) -> None:
+        super().__init__(
+            f"{host} refused the request ({error})", "Run `code-mesh auth login` for this provider again"
+        )
+        self.error = error
+        self.host = host

@@ -8,6 +8,19 @@ from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.rules import ENVIRONMENT_VARIABLES
 
 API_KEY_METHOD = "api-key"
+OAUTH_METHOD = "oauth"
+DEVICE_METHOD = "device"
+CLAUDE_MAX_METHOD = "claude-max"
+CONSOLE_METHOD = "console"
+
+
+@dataclass(frozen=True)
+class CustomProvider:
+    """What config.toml says of a provider code-mesh does not know by name."""
+
+    name: str | None = None
+    has_authorization_code: bool = False
+    has_device_flow: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,17 +48,23 @@ BUILTIN_PROVIDERS: dict[str, ProviderProfile] = {
             ProviderId("anthropic"),
             "Anthropic (Claude)",
             ENVIRONMENT_VARIABLES["anthropic"],
-            ("claude-max", "console", API_KEY_METHOD),
+            (CLAUDE_MAX_METHOD, CONSOLE_METHOD, API_KEY_METHOD),
         ),
         ProviderProfile(ProviderId("openai"), "OpenAI", ENVIRONMENT_VARIABLES["openai"], (API_KEY_METHOD,)),
-        ProviderProfile(ProviderId("github-copilot"), "GitHub Copilot", None, ("device",)),
+        ProviderProfile(ProviderId("github-copilot"), "GitHub Copilot", None, (DEVICE_METHOD,)),
     )
 }
 
 
-def profile_for(provider: ProviderId) -> ProviderProfile:
-    """The built-in profile, or a custom provider that takes an API key."""
+def profile_for(provider: ProviderId, custom: CustomProvider | None = None) -> ProviderProfile:
+    """The built-in profile, or a custom one: OAuth methods when configured, always an API key."""
     builtin = BUILTIN_PROVIDERS.get(provider)
     if builtin is not None:
         return builtin
-    return ProviderProfile(provider, str(provider), None, (API_KEY_METHOD,), builtin=False)
+    custom = custom or CustomProvider()
+    methods = (
+        *((OAUTH_METHOD,) if custom.has_authorization_code else ()),
+        *((DEVICE_METHOD,) if custom.has_device_flow else ()),
+        API_KEY_METHOD,
+    )
+    return ProviderProfile(provider, custom.name or str(provider), None, methods, builtin=False)

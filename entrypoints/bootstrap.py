@@ -1,16 +1,29 @@
-"""The one place where adapters are chosen and wired to the use cases."""
+"""The one place where adapters are chosen and wired to the use cases.
+
+Imports of heavy adapters (SQLAlchemy, httpx) stay inside the functions that need
+them, so a command pays only for what it uses.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from code_mesh.adapters.clock import SystemClock
 from code_mesh.adapters.home import Home, prepare_home, resolve_home
-from code_mesh.adapters.schema_migrator import ensure_schema
-from code_mesh.adapters.sqlite_store import SqliteCredentialStore
 from code_mesh.domain.errors import CodeMeshError
+from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.entrypoints.output import notice, warn
+
+if TYPE_CHECKING:
+    from code_mesh.adapters.oauth_http import HttpOAuthGateway
+    from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+    from code_mesh.application.refresh import Refresher
+    from code_mesh.application.settings import Settings
+    from code_mesh.domain.credentials import OAuthToken, StoredCredential
 
 PROTECTION = "file permissions (0600), not encrypted"
 """How secrets in the store are protected today; shown by `auth list`."""
@@ -29,6 +42,7 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
 
     def populate(new_store: Path) -> None:
         from code_mesh.adapters.auth_json import detect_format
+        from code_mesh.adapters.sqlite_store import SqliteCredentialStore
         from code_mesh.application.import_credentials import import_credentials
 
         try:
@@ -56,10 +70,86 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
     return populate
 
 
+@functools.cache
 def open_store() -> SqliteCredentialStore:
     """The store in the home directory, private and migrated to the current schema."""
+    from code_mesh.adapters.schema_migrator import ensure_schema
+    from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+
     where = home()
     prepare_home(where, warn)
     populate = _take_over_auth_json(where.auth_json) if where.auth_json.is_file() else None
     ensure_schema(where.database, where.schema_lock, populate)
     return SqliteCredentialStore(where.database)
+
+
+@functools.cache
+def settings() -> Settings:
+    from code_mesh.adapters.config_file import config_path, load_settings
+
+    return load_settings(config_path(environment(), home().root))
+
+
+def clock() -> SystemClock:
+    return SystemClock()
+
+
+@functools.cache
+def gateway() -> HttpOAuthGateway:
+    from code_mesh.adapters.oauth_http import DEFAULT_TIMEOUT_SECONDS, HttpOAuthGateway
+
+    configured = environment().get("CODE_MESH_HTTP_TIMEOUT")
+    try:
+        timeout = float(configured) if configured else DEFAULT_TIMEOUT_SECONDS
+    except ValueError:
+        raise CodeMeshError(
+            f"CODE_MESH_HTTP_TIMEOUT must be a number of seconds, not {configured!r}",
+            "Fix or unset the variable",
+        ) from None
+    return HttpOAuthGateway(timeout=timeout)
+
+
+def refresher_for(provider: ProviderId) -> Refresher:
+    """How this provider's OAuth credentials are refreshed."""
+    from code_mesh.application.provider_endpoints import (
+        anthropic_endpoints,
+        copilot_endpoints,
+        standard_endpoints,
+    )
+    from code_mesh.application.refresh import CopilotRefresher, TokenEndpointRefresher
+
+    config = settings()
+    provider_settings = config.provider(provider)
+    if provider == "anthropic":
+        return TokenEndpointRefresher(gateway(), anthropic_endpoints(provider_settings).token)
+    if provider == "github-copilot":
+        return CopilotRefresher(gateway(), copilot_endpoints(provider_settings).copilot_token_url)
+    endpoints = standard_endpoints(provider, provider_settings, config.source)
+    return TokenEndpointRefresher(gateway(), endpoints.token)
+
+
+def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = False) -> StoredCredential:
+    """Single-flight refresh of a stored credential (see application/refresh.py)."""
+    from code_mesh.adapters.file_lock import FileCredentialLocks
+    from code_mesh.application.refresh import refresh_credential
+
+    store = open_store()
+    return refresh_credential(
+        store,
+        FileCredentialLocks(home().locks),
+        _LazyRefresher(provider),
+        clock(),
+        provider,
+        account,
+        force=force,
+    )
+
+
+class _LazyRefresher:
+    """Builds the real refresher (and imports httpx) only when a refresh actually happens."""
+
+    def __init__(self, provider: ProviderId) -> None:
+        self._provider = provider
+
+    def refresh(self, credential: OAuthToken, now: float) -> OAuthToken:
+        return refresher_for(self._provider).refresh(credential, now)

@@ -57,6 +57,7 @@ _AUTH_COMMANDS = (
     ("list", "list:list_credentials_command", "List credentials and their status; never secrets."),
     ("logout", "logout:logout", "Remove the active (or named) account of a provider."),
     ("token", "token:token", "Print the usable secret for a provider, for scripts."),
+    ("refresh", "refresh:refresh", "Refresh a provider's OAuth credential now."),
     ("switch", "switch:switch", "Make a stored account the active one."),
     ("export", "export:export", "Write the store as auth.json (secrets in the clear, mode 0600)."),
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.clock import SystemClock
 from code_mesh.application.list_credentials import CredentialRow, list_credentials
 from code_mesh.domain.credentials import Status
 from code_mesh.entrypoints import bootstrap
@@ -78,8 +77,10 @@ def list_credentials_command(
 ) -> int:
     """List credentials and their status; secrets are never shown."""
     store = bootstrap.open_store()
-    now = SystemClock().now()
-    rows = list_credentials(store, bootstrap.environment(), now)
+    now = bootstrap.clock().now()
+    config = bootstrap.settings()
+    custom = {p: config.providers[p].as_custom_provider() for p in config.configured_custom_providers()}
+    rows = list_credentials(store, bootstrap.environment(), now, custom)
     if json:
         document = {
             "store": store.location,

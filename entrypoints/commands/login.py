@@ -7,34 +7,45 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.terminal import TerminalPrompter
+from code_mesh.adapters.terminal import TerminalLoginView, TerminalPrompter
+from code_mesh.application.login_result import LoginResult
 from code_mesh.application.login_with_api_key import log_in_with_api_key
-from code_mesh.domain.errors import CodeMeshError, CommandLineError, InvalidIdentifier, InvalidInput
-from code_mesh.domain.identifiers import DEFAULT, ProviderId
+from code_mesh.domain.errors import CommandLineError, InvalidIdentifier, InvalidInput
+from code_mesh.domain.identifiers import DEFAULT, AccountName, ProviderId
 from code_mesh.domain.providers import (
     API_KEY_METHOD,
     BUILTIN_PROVIDERS,
+    CLAUDE_MAX_METHOD,
+    CONSOLE_METHOD,
+    DEVICE_METHOD,
+    OAUTH_METHOD,
     ProviderProfile,
     profile_for,
 )
 from code_mesh.domain.secret import Secret
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import account_argument, provider_argument
+from code_mesh.entrypoints.commands.list import describe_remaining
 from code_mesh.entrypoints.output import paint, say
 
 METHOD_LABELS = {
-    "claude-max": "Claude Pro/Max (OAuth)",
-    "console": "Console OAuth (creates an API key)",
+    CLAUDE_MAX_METHOD: "Claude Pro/Max (OAuth)",
+    CONSOLE_METHOD: "Console OAuth (creates an API key)",
     API_KEY_METHOD: "Enter an API key",
-    "device": "GitHub device login (OAuth)",
-    "oauth": "Log in in the browser (OAuth)",
+    DEVICE_METHOD: "Device login: enter a code in the browser (OAuth)",
+    OAUTH_METHOD: "Log in in the browser (OAuth)",
 }
 
 OTHER_PROVIDER = "Another provider (enter its id)"
 
 
+def _profile(provider: ProviderId) -> ProviderProfile:
+    return profile_for(provider, bootstrap.settings().custom_provider(provider))
+
+
 def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
-    profiles = list(BUILTIN_PROVIDERS.values())
+    configured = bootstrap.settings().configured_custom_providers()
+    profiles = [*BUILTIN_PROVIDERS.values(), *(_profile(p) for p in configured)]
     options = [f"{profile.name} ({profile.id})" for profile in profiles] + [OTHER_PROVIDER]
     picked = prompter.choose("Select a provider", options)
     if picked < len(profiles):
@@ -81,6 +92,53 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
     return Secret(sys.stdin.read() if with_key else sys.stdin.readline())
 
 
+def _log_in_with_oauth(
+    profile: ProviderProfile, method: str, account: AccountName, open_browser: bool
+) -> LoginResult:
+    """The OAuth flows of SPEC section 5, wired to the real network, terminal and browser."""
+    from code_mesh.adapters.browser import SystemBrowser
+    from code_mesh.application.provider_endpoints import (
+        anthropic_endpoints,
+        copilot_endpoints,
+        standard_endpoints,
+    )
+
+    store = bootstrap.open_store()  # before the flow: a broken store should not cost a login
+    config = bootstrap.settings()
+    provider_settings = config.provider(profile.id)
+    view = TerminalLoginView()
+    browser = SystemBrowser() if open_browser else None
+    gateway, clock = bootstrap.gateway(), bootstrap.clock()
+    if method in (CLAUDE_MAX_METHOD, CONSOLE_METHOD):
+        from code_mesh.application.login_anthropic import log_in_to_anthropic
+
+        return log_in_to_anthropic(
+            store, gateway, view, browser, clock, anthropic_endpoints(provider_settings),
+            profile.id, account, create_api_key=method == CONSOLE_METHOD,
+        )  # fmt: skip
+    if method == DEVICE_METHOD and profile.id == "github-copilot":
+        from code_mesh.application.login_device import log_in_to_copilot
+
+        return log_in_to_copilot(
+            store, gateway, view, clock, copilot_endpoints(provider_settings), profile.id, account
+        )
+    endpoints = standard_endpoints(profile.id, provider_settings, config.source)
+    if method == DEVICE_METHOD:
+        from code_mesh.application.login_device import log_in_with_device_flow
+
+        assert endpoints.device_authorization_url is not None
+        return log_in_with_device_flow(
+            store, gateway, view, clock, endpoints.device_authorization_url, endpoints.token,
+            endpoints.scope, profile.id, account,
+        )  # fmt: skip
+    from code_mesh.adapters.loopback import loopback_receiver
+    from code_mesh.application.login_browser import log_in_with_browser
+
+    return log_in_with_browser(
+        store, gateway, view, browser, clock, loopback_receiver, endpoints, profile.id, account
+    )
+
+
 def login(
     provider: Annotated[str | None, Parameter(help="Provider id, e.g. anthropic, openai or my-idp.")] = None,
     /,
@@ -103,19 +161,18 @@ def login(
         provider_id = _choose_provider(prompter)
     else:
         provider_id = provider_argument(provider)
-    profile = profile_for(provider_id)
+    profile = _profile(provider_id)
     chosen = _choose_method(profile, method, with_key, prompter)
-    if chosen != API_KEY_METHOD:
-        raise CodeMeshError(
-            f"Logging in to {profile.name} with {METHOD_LABELS.get(chosen, chosen)} is not "
-            "available in this version yet",
-            "Log in with an API key instead (`--with-key`)"
-            if profile.accepts_api_key()
-            else "Import an existing token with `code-mesh auth import`",
-        )
-    key = _read_key(with_key, prompter, profile)
-    store = bootstrap.open_store()
-    result = log_in_with_api_key(store, provider_id, account_name, key)
-    verb = "Replaced the API key for" if result.replaced else "Logged in to"
-    say(f"{paint('✓', '32')} {verb} {profile.name} ({provider_id}, account {account_name}).")
+    if chosen == API_KEY_METHOD:
+        key = _read_key(with_key, prompter, profile)
+        result = log_in_with_api_key(bootstrap.open_store(), provider_id, account_name, key)
+    else:
+        result = _log_in_with_oauth(profile, chosen, account_name, open_browser=not no_browser)
+    verb = "Replaced the credential for" if result.replaced else "Logged in to"
+    kind = "an API key" if result.type == "api_key" else "OAuth"
+    expiry = ""
+    if result.expires_at is not None:
+        expiry = f"; expires in {describe_remaining(result.expires_at - bootstrap.clock().now())}"
+    who = f"{profile.name} ({provider_id}, account {account_name})"
+    say(f"{paint('✓', '32')} {verb} {who} with {kind}{expiry}.")
     return 0

@@ -1,7 +1,8 @@
 """`code-mesh auth token`: the usable secret, alone on one line, for scripts.
 
 The common case never gets here: entrypoints/fast_token.py answers it without
-cyclopts or SQLAlchemy. This module handles everything else with full messages.
+cyclopts or SQLAlchemy. This module handles everything else with full messages,
+including the single-flight refresh of a token that is due.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.clock import SystemClock
 from code_mesh.application.token import stored_token, token_from_environment
+from code_mesh.domain.credentials import StoredCredential
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import optional_account, provider_argument
 from code_mesh.entrypoints.output import say
@@ -28,6 +29,11 @@ def token(
     account_name = optional_account(account)
     result = token_from_environment(provider_id, account_name, bootstrap.environment())
     if result is None:
-        result = stored_token(bootstrap.open_store(), provider_id, account_name, SystemClock().now())
+
+        def refresh(stored: StoredCredential) -> StoredCredential:
+            return bootstrap.refresh(stored.provider, stored.account)
+
+        store = bootstrap.open_store()
+        result = stored_token(store, provider_id, account_name, bootstrap.clock().now(), refresh)
     say(result.secret.reveal())
     return 0

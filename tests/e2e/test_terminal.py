@@ -138,7 +138,7 @@ def assert_logged_in_with_hidden_key(
     assert session.finish() == 0, session.output()
     after_prompt = session.output_after(HIDDEN_PROMPT)
     assert key not in session.output(), f"the API key was echoed:\n{session.output()}"
-    assert f"Logged in to {provider_name} ({provider}, account default)." in after_prompt
+    assert f"Logged in to {provider_name} ({provider}, account default) with an API key." in after_prompt
     assert_no_traceback(session)
     assert stored_token(cli, provider) == key
 

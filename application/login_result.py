@@ -1,0 +1,29 @@
+"""What every login ends with: the new credential stored and made active."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import Credential
+from code_mesh.domain.identifiers import AccountName, ProviderId
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    provider: ProviderId
+    account: AccountName
+    type: str
+    replaced: bool
+    expires_at: int | None = None
+
+
+def save_login(
+    store: CredentialStore, provider: ProviderId, account: AccountName, credential: Credential
+) -> LoginResult:
+    """Add or replace the account's credential in one transaction; it becomes active."""
+    with store.writing() as repository:
+        replaced = repository.get(provider, account) is not None
+        repository.save(provider, account, credential, activate=True)
+    expires_at = getattr(credential, "expires_at", None)
+    return LoginResult(provider, account, credential.type, replaced, expires_at)

@@ -1,0 +1,28 @@
+"""`code-mesh auth refresh`: refresh an OAuth credential now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from cyclopts import Parameter
+
+from code_mesh.entrypoints import bootstrap
+from code_mesh.entrypoints.arguments import optional_account, provider_argument
+from code_mesh.entrypoints.commands.list import describe_remaining
+from code_mesh.entrypoints.output import paint, say
+
+
+def refresh(
+    provider: Annotated[str, Parameter(help="Provider id.")],
+    /,
+    *,
+    account: Annotated[str | None, Parameter(help="A stored account instead of the active one.")] = None,
+) -> int:
+    """Refresh PROVIDER's OAuth credential now (exit 1 if it cannot be refreshed)."""
+    provider_id = provider_argument(provider)
+    stored = bootstrap.refresh(provider_id, optional_account(account), force=True)
+    expiry = ""
+    if stored.expires_at is not None:
+        expiry = f"; expires in {describe_remaining(stored.expires_at - bootstrap.clock().now())}"
+    say(f"{paint('✓', '32')} Refreshed {provider_id} (account {stored.account}){expiry}.")
+    return 0
