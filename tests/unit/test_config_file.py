@@ -1,0 +1,76 @@
+"""config.toml: the keys of SPEC section 6, and errors that name the file and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from code_mesh.adapters.config_file import ConfigError, load_settings
+from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.secret import Secret
+
+GOOD = """
+[run]
+default_provider = "anthropic"
+
+[providers.anthropic]
+token_url = "http://127.0.0.1:9/token"
+client_id = "override"
+
+[providers.my-idp]
+name = "My IdP"
+authorize_url = "https://idp.example/authorize"
+device_authorization_url = "https://idp.example/device"
+token_url = "https://idp.example/token"
+client_id = "cli"
+client_secret = "shh"
+scopes = ["openid", "offline_access"]
+api = "openai-chat"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_missing_file_means_defaults(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "absent.toml")
+    assert settings.default_provider is None and dict(settings.providers) == {}
+
+
+def test_the_documented_keys_load(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.default_provider == "anthropic"
+    assert settings.provider(ProviderId("anthropic")).token_url == "http://127.0.0.1:9/token"
+    idp = settings.provider(ProviderId("my-idp"))
+    assert idp.scopes == ("openid", "offline_access") and idp.client_secret == Secret("shh")
+    assert "shh" not in repr(idp)
+    custom = settings.custom_provider(ProviderId("my-idp"))
+    assert custom is not None and custom.has_authorization_code and custom.has_device_flow
+    assert settings.custom_provider(ProviderId("anthropic")) is None
+    assert settings.configured_custom_providers() == ["my-idp"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('[providers.openai]\napi_base_url = "x"\ntoken_url = "y"\n', 3, "unknown key 'token_url'"),
+        ('[providers.x]\nname = "X"\n\nscopes = "openid"\n', 4, "scopes must be a list"),
+        ("[providers.x]\nclient_id = 5\n", 2, "client_id must be a string"),
+        ('[providers.x]\napi = "soap"\n', 2, "api must be one of"),
+        ("[run]\ndefault = 1\n", 2, "unknown key 'default'"),
+        ('[run]\ndefault_provider = "Not Valid"\n', 2, "provider id"),
+        ('colour = "red"\n', 1, "unknown section or key 'colour'"),
+        ('[providers.x]\nname = "unterminated\n', 2, "not valid TOML"),
+    ],
+)
+def test_errors_name_the_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = caught.value.one_line()
+    assert str(path) in message and f"line {line}" in message and words in message
+    assert caught.value.exit_code == 1

@@ -1,0 +1,116 @@
+"""The httpx gateway's error handling, one adapter in isolation (the flows run against real servers
+in tests/e2e): every failure is one readable domain error and no secret reaches a message."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from code_mesh.adapters.oauth_http import USER_AGENT, HttpOAuthGateway
+from code_mesh.application.ports import TokenEndpoint
+from code_mesh.domain.errors import OAuthErrorResponse, ProviderUnavailable
+from code_mesh.domain.oauth import DevicePoll
+from code_mesh.domain.secret import Secret
+
+FORM = TokenEndpoint("https://idp.example/token", "cli", Secret("client-secret-xyz"))
+JSON = TokenEndpoint("https://console.example/v1/oauth/token", "cli", json_body=True)
+REFRESH = Secret("rt-secret-123")
+
+
+def gateway(handler) -> HttpOAuthGateway:  # type: ignore[no-untyped-def]
+    return HttpOAuthGateway(timeout=1, transport=httpx.MockTransport(handler))
+
+
+def raising(error: Exception):  # type: ignore[no-untyped-def]
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("handler", "words"),
+    [
+        (raising(httpx.ConnectError("refused")), "Cannot connect to idp.example"),
+        (raising(httpx.ReadTimeout("slow")), "did not answer within 1 s"),
+        (lambda request: httpx.Response(500, text="<html>boom</html>"), "server error (HTTP 500)"),
+        (lambda request: httpx.Response(200, text="<html>not json</html>"), "not JSON"),
+        (lambda request: httpx.Response(200, json=["a list"]), "not JSON"),
+        (lambda request: httpx.Response(200, json={"token_type": "bearer"}), "without an access token"),
+    ],
+)
+def test_failures_become_provider_unavailable(handler, words: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ProviderUnavailable) as caught:
+        gateway(handler).refresh(FORM, REFRESH)
+    line = caught.value.one_line()
+    assert words in line
+    assert "rt-secret-123" not in line and "client-secret-xyz" not in line
+    assert caught.value.__cause__ is None
+
+
+def test_oauth_error_codes_are_passed_on() -> None:
+    answer = httpx.Response(
+        400, json={"error": "invalid_grant", "error_description": "rt-secret-123 is revoked"}
+    )
+    with pytest.raises(OAuthErrorResponse) as caught:
+        gateway(lambda request: answer).refresh(FORM, REFRESH)
+    assert caught.value.error == "invalid_grant"
+    assert "rt-secret-123" not in caught.value.one_line()
+
+
+def test_form_refresh_sends_client_credentials_and_identifies_itself() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"access_token": "at", "refresh_token": "rt2", "expires_in": "3600"})
+
+    grant = gateway(handler).refresh(FORM, REFRESH)
+    assert (grant.access_token, grant.refresh_token, grant.expires_in) == (
+        Secret("at"),
+        Secret("rt2"),
+        3600.0,
+    )
+    request = seen[0]
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert request.headers["user-agent"] == USER_AGENT and request.headers["accept"] == "application/json"
+    form = dict(httpx.QueryParams(request.content.decode()))
+    assert form == {
+        "grant_type": "refresh_token",
+        "refresh_token": "rt-secret-123",
+        "client_id": "cli",
+        "client_secret": "client-secret-xyz",
+    }
+
+
+def test_json_refresh_for_anthropic() -> None:
+    seen: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json={"access_token": "at", "expires_in": 60})
+
+    gateway(handler).refresh(JSON, REFRESH)
+    assert seen == [{"grant_type": "refresh_token", "refresh_token": "rt-secret-123", "client_id": "cli"}]
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_device_poll_understands_github_200_and_rfc_400(status: int) -> None:
+    answers = iter(["authorization_pending", "slow_down"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"error": next(answers)})
+
+    device = gateway(handler)
+    assert device.poll_device_token(FORM, Secret("dc")) is DevicePoll.PENDING
+    assert device.poll_device_token(FORM, Secret("dc")) is DevicePoll.SLOW_DOWN
+
+
+def test_copilot_token_401_means_the_github_token_is_bad() -> None:
+    with pytest.raises(OAuthErrorResponse) as caught:
+        gateway(lambda request: httpx.Response(401, json={"message": "Bad credentials"})).fetch_copilot_token(
+            "https://api.example/copilot", Secret("gho")
+        )
+    assert caught.value.error == "bad_credentials"
