@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from anthropic_login import configure_anthropic, log_in_to_anthropic, make_token_due
 from cli_process import CliProcess, write_config
 from conftest import CliRunner
 from servers.fake_anthropic import ACCESS_TOKEN_PREFIX, API_KEY_PREFIX, FakeAnthropic
@@ -18,24 +19,11 @@ from servers.fake_anthropic import ACCESS_TOKEN_PREFIX, API_KEY_PREFIX, FakeAnth
 def anthropic(home: Path) -> Iterator[FakeAnthropic]:
     fake = FakeAnthropic()
     with fake.serve() as base:
-        write_config(
-            home,
-            f"""
-[providers.anthropic]
-max_authorize_url = "{base}/oauth/authorize"
-console_authorize_url = "{base}/oauth/authorize"
-token_url = "{base}/v1/oauth/token"
-create_api_key_url = "{base}/api/oauth/claude_cli/create_api_key"
-""",
-        )
+        configure_anthropic(home, base)
         yield fake
 
 
-def log_in(home: Path, fake: FakeAnthropic, method: str, transform=lambda answer: answer) -> CliProcess:  # type: ignore[no-untyped-def]
-    login = CliProcess(home, "auth", "login", "anthropic", "--method", method, "--no-browser")
-    url = login.wait_for_line(lambda line: line.startswith("http"))
-    login.answer(transform(fake.approve(url)))
-    return login
+log_in = log_in_to_anthropic
 
 
 def stored_row(home: Path) -> tuple[object, ...]:
@@ -81,10 +69,7 @@ def test_a_due_token_is_refreshed_and_the_rotation_stored(
 ) -> None:
     assert log_in(home, anthropic, "claude-max").finish() == 0
     first = anthropic.issued[-1]
-    connection = sqlite3.connect(home / "auth.db")
-    connection.execute("UPDATE credentials SET expires_at = strftime('%s', 'now') + 60")
-    connection.commit()
-    connection.close()
+    make_token_due(home)
     token = cli("auth", "token", "anthropic")
     assert token.returncode == 0, token.stderr
     second = anthropic.issued[-1]
