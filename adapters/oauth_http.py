@@ -149,8 +149,10 @@ class HttpOAuthGateway:
         body = self._post(endpoint.url, as_json=endpoint.json_body, fields=fields)
         return self._grant(body, _host(endpoint.url))
 
-    def start_device_authorization(self, url: str, client_id: str, scope: str | None) -> DeviceAuthorization:
-        fields = {"client_id": client_id, **({"scope": scope} if scope else {})}
+    def start_device_authorization(
+        self, url: str, endpoint: TokenEndpoint, scope: str | None
+    ) -> DeviceAuthorization:
+        fields = {**self._client_fields(endpoint), **({"scope": scope} if scope else {})}
         body = self._post(url, as_json=False, fields=fields)
         device_code = body.get("device_code")
         user_code = body.get("user_code")

@@ -61,12 +61,13 @@ def log_in_with_browser(
             f"No answer came back from the browser within {timeout:.0f} s; nothing was stored",
             "Run the login again",
         )
+    if answer.error is None or answer.state is not None:
+        check_state(answer.state, state)  # before believing anything the redirect says
     if answer.error is not None:
         raise AuthorizationFailed(
             f"The provider did not authorize the login ({answer.error}); nothing was stored",
             "Run the login again and approve it",
         )
-    check_state(answer.state, state)
     if answer.code is None:
         raise AuthorizationFailed(
             "The browser came back without an authorization code", "Run the login again"

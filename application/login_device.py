@@ -27,7 +27,7 @@ def run_device_flow(
     scope: str | None,
 ) -> TokenGrant:
     """Show the user code, then poll at the server's pace until a token, a refusal or expiry."""
-    authorization = gateway.start_device_authorization(device_authorization_url, endpoint.client_id, scope)
+    authorization = gateway.start_device_authorization(device_authorization_url, endpoint, scope)
     view.show_device_code(authorization.user_code, authorization.verification_uri)
     interval = authorization.interval
     deadline = clock.now() + authorization.expires_in

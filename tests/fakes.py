@@ -91,7 +91,9 @@ class ScriptedGateway:
             raise answer
         return answer
 
-    def start_device_authorization(self, url: str, client_id: str, scope: str | None) -> DeviceAuthorization:
+    def start_device_authorization(
+        self, url: str, endpoint: TokenEndpoint, scope: str | None
+    ) -> DeviceAuthorization:
         assert self.device is not None
         return self.device
 
