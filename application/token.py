@@ -18,6 +18,8 @@ class UsableToken:
     secret: Secret
     source: str
     """`env:VARIABLE` or `store`."""
+    type: str = "api_key"
+    """The credential's type: how the secret must be presented (SPEC section 7)."""
 
 
 def find_credential(
@@ -60,7 +62,16 @@ def stored_token(
     refresh: Callable[[StoredCredential], StoredCredential] | None = None,
 ) -> UsableToken:
     """The secret of the named or active stored account, refreshed first when due."""
-    stored = find_credential(store, provider, account)
+    return token_of(find_credential(store, provider, account), now, refresh)
+
+
+def token_of(
+    stored: StoredCredential,
+    now: float,
+    refresh: Callable[[StoredCredential], StoredCredential] | None = None,
+) -> UsableToken:
+    """The usable secret of a stored credential (SPEC section 2), refreshed first when due."""
+    provider = stored.provider
     login = login_command(stored)
     if stored.status(now) is Status.NEEDS_LOGIN:
         raise CodeMeshError(f"The credential for {provider} needs a new login", f"Run `{login}`")
@@ -79,4 +90,4 @@ def stored_token(
             "named token, api_key or key",
             "Use `code-mesh auth export --output -` to read all of them",
         )
-    return UsableToken(secret, "store")
+    return UsableToken(secret, "store", credential.type)

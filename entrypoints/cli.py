@@ -62,6 +62,7 @@ _AUTH_COMMANDS = (
     ("export", "export:export", "Write the store as auth.json (secrets in the clear, mode 0600)."),
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),
 )
+app.command(f"{_COMMANDS}.run:run", name="run", help="Send a message to a provider and stream the reply.")
 for name, target, summary in _AUTH_COMMANDS:
     auth.command(f"{_COMMANDS}.{target}", name=name, help=summary, alias="ls" if name == "list" else None)
 

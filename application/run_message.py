@@ -1,0 +1,131 @@
+"""Use case: send one message to a provider with the resolved credential and stream the reply.
+
+A 401 on an OAuth credential triggers one refresh and one retry; a 429 is retried
+once when the provider asks for at most 10 seconds. Text is handed to `show` as it
+arrives, so the user sees the reply grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
+from code_mesh.application.token import UsableToken
+from code_mesh.domain.errors import CodeMeshError
+
+RETRY_AFTER_LIMIT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    message: str
+    system: str | None = None
+    max_tokens: int = 1024
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    counts: Mapping[str, int]
+
+
+ChatEvent = TextDelta | Usage
+
+
+class Unauthorized(Exception):
+    """The API refused the credential (HTTP 401) before any text arrived."""
+
+
+class RateLimited(Exception):
+    """HTTP 429; `retry_after` is what the provider asked for, in seconds, if it said."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__("rate limited")
+        self.retry_after = retry_after
+
+
+class StreamCut(Exception):
+    """The stream ended before the API's final event."""
+
+
+class ChatClient(Protocol):
+    """One streamed request; raises Unauthorized, RateLimited, StreamCut or ProviderUnavailable."""
+
+    def stream(
+        self, target: ChatTarget, headers: Mapping[str, str], request: ChatRequest
+    ) -> Iterator[ChatEvent]: ...
+
+
+@dataclass
+class ChatReply:
+    provider: str
+    model: str
+    text: str = ""
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {"provider": self.provider, "model": self.model, "text": self.text, "usage": self.usage}
+
+
+def auth_headers(kind: ChatApiKind, token: UsableToken) -> dict[str, str]:
+    """SPEC section 7: how a credential goes on the wire, per API."""
+    secret = token.secret.reveal()
+    if kind is ChatApiKind.ANTHROPIC_MESSAGES:
+        if token.type == "oauth":
+            return {"Authorization": f"Bearer {secret}", "anthropic-beta": "oauth-2025-04-20"}
+        return {"x-api-key": secret}
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def run_message(
+    client: ChatClient,
+    target: ChatTarget,
+    request: ChatRequest,
+    token: UsableToken,
+    *,
+    refresh: Callable[[], UsableToken] | None,
+    show: Callable[[str], None],
+    sleep: Callable[[float], None],
+    login_hint: str,
+) -> ChatReply:
+    """Stream the reply to `show`; `refresh` (None for credentials that cannot be refreshed)
+    gets a new token after a 401."""
+    reply = ChatReply(target.provider, request.model)
+    refreshed = rate_limited = False
+    while True:
+        try:
+            for event in client.stream(target, auth_headers(target.kind, token), request):
+                if isinstance(event, TextDelta):
+                    reply.text += event.text
+                    show(event.text)
+                else:
+                    reply.usage.update(event.counts)
+            return reply
+        except Unauthorized:
+            if refresh is not None and not refreshed and token.type == "oauth":
+                refreshed = True
+                token = refresh()
+                continue
+            raise CodeMeshError(
+                f"{target.provider} rejected the credential (HTTP 401)", f"Log in again: `{login_hint}`"
+            ) from None
+        except RateLimited as limit:
+            wait = limit.retry_after
+            if not rate_limited and wait is not None and wait <= RETRY_AFTER_LIMIT_SECONDS:
+                rate_limited = True
+                sleep(wait)
+                continue
+            advice = f"Wait {wait:g} s and try again" if wait is not None else "Wait a little and try again"
+            raise CodeMeshError(f"{target.provider} is rate limiting requests (HTTP 429)", advice) from None
+        except StreamCut:
+            raise CodeMeshError(
+                f"The reply from {target.provider} was cut off part-way; what arrived is above",
+                "Run the command again",
+            ) from None

@@ -1,0 +1,307 @@
+"""`code-mesh run`: stored credentials reach the providers' APIs for real (SPEC section 7).
+
+Loopback fakes speak real server-sent events and record the headers they get; the
+fake Anthropic and GitHub issue and refresh the OAuth credentials used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from anthropic_login import log_in_to_anthropic
+from cli_process import CliProcess, write_config
+from conftest import CliRunner, clean_environment, command_line
+from servers.fake_anthropic import FakeAnthropic
+from servers.fake_github import FakeGitHub
+from servers.fake_llm_apis import ANTHROPIC_PATH, COPILOT_PATH, OPENAI_PATH, FakeLLMApis
+
+ANTHROPIC_KEY = "sk-ant-run-key-4f2a"
+OPENAI_KEY = "sk-openai-run-key-9c1d"
+CUSTOM_KEY = "sk-local-run-key-77e0"
+
+
+@dataclass
+class Fakes:
+    llm: FakeLLMApis
+    anthropic: FakeAnthropic
+    github: FakeGitHub
+
+
+class LiveTokens:
+    """What the LLM fake accepts: the tokens an issuing fake considers valid at request time.
+
+    The LLM fake copies its token sets per request (set(...)), so iteration is what counts.
+    """
+
+    def __init__(self, issued: Callable[[], Iterable[str]], valid: Callable[[str], bool]) -> None:
+        self._issued = issued
+        self._valid = valid
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([token for token in self._issued() if self._valid(token)])
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and token in list(self)
+
+
+@pytest.fixture
+def fakes(home: Path) -> Iterator[Fakes]:
+    llm, anthropic, github = FakeLLMApis(), FakeAnthropic(), FakeGitHub()
+    llm.api_keys.update({ANTHROPIC_KEY, OPENAI_KEY, CUSTOM_KEY})
+    llm.oauth_tokens = LiveTokens(  # type: ignore[assignment]
+        lambda: [grant["access_token"] for grant in anthropic.issued], anthropic.access_token_valid
+    )
+    llm.copilot_tokens = LiveTokens(lambda: list(github.copilot_tokens), github.copilot_token_valid)  # type: ignore[assignment]
+    with llm.serve() as api, anthropic.serve() as auth, github.serve() as gh:
+        write_config(
+            home,
+            f"""
+[providers.anthropic]
+api_base_url = "{api}"
+max_authorize_url = "{auth}/oauth/authorize"
+token_url = "{auth}/v1/oauth/token"
+
+[providers.openai]
+api_base_url = "{api}"
+
+[providers.github-copilot]
+api_base_url = "{api}"
+device_code_url = "{gh}/login/device/code"
+token_url = "{gh}/login/oauth/access_token"
+copilot_token_url = "{gh}/copilot_internal/v2/token"
+
+[providers.my-llm]
+name = "My local LLM"
+api = "openai-chat"
+api_base_url = "{api}"
+default_model = "local-model"
+""",
+        )
+        yield Fakes(llm, anthropic, github)
+
+
+def assert_one_error(result_stderr: str, *words: str) -> None:
+    assert "Traceback" not in result_stderr
+    lines = result_stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("code-mesh: error: "), result_stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_anthropic_with_an_api_key(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "anthropic", "--with-key", input=ANTHROPIC_KEY).returncode == 0
+    result = cli("run", "hello", "--provider", "anthropic", "--system", "Be brief", "--max-tokens", "64")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    request = fakes.llm.anthropic_requests()[-1]
+    assert request.headers["x-api-key"] == ANTHROPIC_KEY
+    assert "authorization" not in request.headers and "anthropic-beta" not in request.headers
+    assert request.headers["anthropic-version"] == "2023-06-01"
+    body = request.json()
+    assert (body["stream"], body["max_tokens"], body["system"]) == (True, 64, "Be brief")
+    assert body["messages"] == [{"role": "user", "content": "hello"}]
+    assert ANTHROPIC_KEY not in result.stdout + result.stderr
+
+
+def test_anthropic_with_an_oauth_credential(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+    assert log_in_to_anthropic(home, fakes.anthropic).finish() == 0
+    token = fakes.anthropic.issued[-1]["access_token"]
+    result = cli("run", "hello", "--provider", "anthropic", "--json")
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert (reply["provider"], reply["model"], reply["text"]) == (
+        "anthropic",
+        "claude-sonnet-4-5",
+        "Hello, world!",
+    )
+    assert (reply["usage"]["input_tokens"], reply["usage"]["output_tokens"]) == (12, 4)
+    request = fakes.llm.anthropic_requests()[-1]
+    assert request.headers["authorization"] == f"Bearer {token}"
+    assert "oauth-2025-04-20" in request.headers["anthropic-beta"]
+    assert "x-api-key" not in request.headers
+
+
+def test_a_401_on_oauth_refreshes_once_and_retries(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+    assert log_in_to_anthropic(home, fakes.anthropic).finish() == 0
+    fakes.anthropic.expire_access_tokens()  # the API now refuses the stored, unexpired-looking token
+    result = cli("run", "hello", "--provider", "anthropic")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    assert fakes.anthropic.refresh_count == 1
+    sent = [r.headers["authorization"] for r in fakes.llm.anthropic_requests()]
+    assert len(sent) == 2 and sent[0] != sent[1]
+    assert cli("auth", "token", "anthropic").stdout == fakes.anthropic.issued[-1]["access_token"] + "\n"
+
+
+def test_a_second_401_says_to_log_in_again(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+    assert log_in_to_anthropic(home, fakes.anthropic).finish() == 0
+    fakes.llm.fail_next("401", count=2)
+    result = cli("run", "hello", "--provider", "anthropic")
+    assert result.returncode == 1
+    assert_one_error(result.stderr, "HTTP 401", "code-mesh auth login anthropic")
+    assert fakes.anthropic.refresh_count == 1 and result.stdout == ""
+
+
+def test_a_401_on_an_api_key_is_not_retried(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input="sk-wrong-key-000").returncode == 0
+    result = cli("run", "hello", "--provider", "openai")
+    assert result.returncode == 1
+    assert_one_error(result.stderr, "rejected the credential", "code-mesh auth login openai")
+    assert len(fakes.llm.openai_requests()) == 1
+    assert "sk-wrong-key-000" not in result.stderr
+
+
+def test_openai_with_system_prompt_and_stdin_message(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    result = cli(
+        "run", "-", "--provider", "openai", "--system", "sys", "--model", "gpt-test", input="from stdin\n"
+    )
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    request = fakes.llm.openai_requests()[-1]
+    assert request.headers["authorization"] == f"Bearer {OPENAI_KEY}"
+    body = request.json()
+    assert body["model"] == "gpt-test" and body["stream"] is True
+    assert body["messages"] == [
+        {"role": "system", "content": "sys"},
+        {"role": "user", "content": "from stdin\n"},
+    ]
+
+
+def test_environment_variable_is_used_before_the_store(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input="sk-stored-not-used").returncode == 0
+    result = cli("run", "hi", "--provider", "openai", env={"OPENAI_API_KEY": OPENAI_KEY})
+    assert result.returncode == 0, result.stderr
+    assert fakes.llm.openai_requests()[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+
+def log_in_to_copilot(home: Path, github: FakeGitHub) -> None:
+    login = CliProcess(home, "auth", "login", "github-copilot", "--no-browser")
+    code = login.wait_for_line(lambda line: re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", line) is not None)
+    github.approve(code)
+    assert login.finish() == 0, login.stderr_text
+
+
+def test_copilot_fetches_an_expired_token_anew_then_uses_it(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+    log_in_to_copilot(home, fakes.github)
+    connection = sqlite3.connect(home / "auth.db")
+    connection.execute("UPDATE credentials SET expires_at = strftime('%s', 'now') - 10")
+    connection.commit()
+    connection.close()
+    before = fakes.github.copilot_token_count
+    result = cli("run", "hello", "--provider", "github-copilot")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    assert fakes.github.copilot_token_count == before + 1
+    request = fakes.llm.copilot_requests()[-1]
+    assert request.headers["authorization"] == f"Bearer {fakes.github.copilot_tokens[-1]}"
+    assert request.path == COPILOT_PATH
+
+
+def test_a_custom_openai_compatible_provider(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "my-llm", "--with-key", input=CUSTOM_KEY).returncode == 0
+    result = cli("run", "hello", "--provider", "my-llm")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    request = fakes.llm.openai_requests()[-1]
+    assert request.headers["authorization"] == f"Bearer {CUSTOM_KEY}"
+    assert request.json()["model"] == "local-model"
+
+
+def test_default_provider_is_the_first_logged_in(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "my-llm", "--with-key", input=CUSTOM_KEY).returncode == 0
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    assert cli("run", "hello").returncode == 0
+    assert fakes.llm.openai_requests()[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+
+def test_text_is_printed_as_it_arrives(home: Path, cli: CliRunner, fakes: Fakes) -> None:
+    """The first piece reaches stdout while the server still holds back the rest."""
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    fakes.llm.fail_next("hold", path=OPENAI_PATH)
+    process = subprocess.Popen(
+        command_line("run", "hello", "--provider", "openai"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environment(home),
+    )
+    assert process.stdout is not None
+    try:
+        first = os.read(process.stdout.fileno(), 64)  # returns as soon as anything is written
+        assert first == b"Hello"
+        assert fakes.llm.held_count == 1, "the server has not sent the rest yet"
+    finally:
+        fakes.llm.release()
+    rest, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    assert first + rest == b"Hello, world!\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "words"),
+    [
+        ("429", {"retry_after": 30}, "Wait 30 s"),
+        ("500", {}, "HTTP 500"),
+    ],
+)
+def test_provider_errors(
+    cli: CliRunner, fakes: Fakes, kind: str, options: dict[str, int], words: str
+) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    fakes.llm.fail_next(kind, **options)  # type: ignore[arg-type]
+    result = cli("run", "hello", "--provider", "openai")
+    assert result.returncode == 1 and result.stdout == ""
+    assert_one_error(result.stderr, words)
+
+
+def test_a_short_429_is_retried_once(cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    fakes.llm.fail_next("429", retry_after=1)
+    result = cli("run", "hello", "--provider", "openai")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    assert len(fakes.llm.openai_requests()) == 2
+
+
+@pytest.mark.parametrize("kind", ["cut", "truncate"])
+def test_a_stream_cut_part_way_keeps_what_arrived(cli: CliRunner, fakes: Fakes, kind: str) -> None:
+    assert cli("auth", "login", "anthropic", "--with-key", input=ANTHROPIC_KEY).returncode == 0
+    fakes.llm.fail_next(kind, path=ANTHROPIC_PATH)
+    result = cli("run", "hello", "--provider", "anthropic")
+    assert result.returncode == 1
+    assert result.stdout == "Hello, \n"
+    assert_one_error(result.stderr, "cut off part-way")
+
+
+def test_connection_refused(cli: CliRunner, home: Path) -> None:
+    write_config(home, '[providers.openai]\napi_base_url = "http://127.0.0.1:9"\n')
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    result = cli("run", "hello", "--provider", "openai")
+    assert result.returncode == 1
+    assert_one_error(result.stderr, "Cannot connect to 127.0.0.1:9")
+
+
+def test_no_credential_names_the_login_command(cli: CliRunner, fakes: Fakes) -> None:
+    result = cli("run", "hello", "--provider", "openai")
+    assert result.returncode == 1
+    assert_one_error(result.stderr, "code-mesh auth login openai")
+    nothing = cli("run", "hello")
+    assert nothing.returncode == 1
+    assert_one_error(nothing.stderr, "code-mesh auth login")
+
+
+def test_ctrl_c_while_streaming_exits_130(home: Path, cli: CliRunner, fakes: Fakes) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    fakes.llm.fail_next("hold", path=OPENAI_PATH)
+    run = CliProcess(home, "run", "hello", "--provider", "openai")
+    assert fakes.llm.wait_for_hold(timeout=30)
+    run.process.send_signal(signal.SIGINT)
+    code = run.finish()
+    fakes.llm.release()
+    assert code == 130
+    assert "Traceback" not in run.stderr_text and "interrupted" in run.stderr_text

@@ -1,0 +1,685 @@
+"""Fakes of the three chat APIs `code-mesh run` talks to (SPEC section 7), as one WSGI application.
+
+Replies are real server-sent events, written to the socket one event at a time, so a test can
+prove that a client prints text as it arrives. The fake is strict where the real services are
+(headers, credentials, body shape, `stream: true`), so a careless client fails its tests.
+Paths served, all on one base URL:
+
+- ``POST /v1/messages``: Anthropic Messages (API key, or OAuth bearer plus the beta header)
+- ``POST /v1/chat/completions``: OpenAI chat completions
+- ``POST /chat/completions``: GitHub Copilot chat (OpenAI's format, Copilot tokens)
+
+Streams declare the Content-Length of the whole planned body (wsgiref speaks HTTP/1.0 and
+cannot send chunked encoding), so a stream cut short is a transport error for the client, as a
+broken chunked stream from the real services is.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .fake_anthropic import RecordedRequest, media_type, record_request
+from .harness import serve_wsgi
+
+ANTHROPIC_PATH = "/v1/messages"
+OPENAI_PATH = "/v1/chat/completions"
+COPILOT_PATH = "/chat/completions"
+PATHS = (ANTHROPIC_PATH, OPENAI_PATH, COPILOT_PATH)
+
+ANTHROPIC_VERSION = "2023-06-01"
+OAUTH_BETA = "oauth-2025-04-20"
+DEFAULT_REPLY = ("Hello", ", ", "world", "!")
+
+# Answered instead of the reply, before any streaming.
+ERROR_KINDS = ("401", "429", "500", "connection-close")
+# Shape the stream of an otherwise valid request.
+STREAM_KINDS = ("cut", "truncate", "hold")
+FAILURE_KINDS = ERROR_KINDS + STREAM_KINDS
+
+_ANTHROPIC_KEYS = frozenset(
+    {
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "stream",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "metadata",
+        "tools",
+        "tool_choice",
+        "thinking",
+    }
+)
+_OPENAI_KEYS = frozenset(
+    {
+        "model",
+        "messages",
+        "stream",
+        "stream_options",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "n",
+        "stop",
+        "user",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "reasoning_effort",
+        "metadata",
+        "store",
+    }
+)
+_OPENAI_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class _DropConnection(ConnectionAbortedError):
+    """Raised by the app after it shut the socket: wsgiref ends such a request silently."""
+
+
+class _BadRequest(ValueError):
+    """A body or header the real API would refuse with 400."""
+
+
+@dataclass
+class _Failure:
+    kind: str
+    remaining: int
+    path: str | None
+    retry_after: str | None
+
+
+@dataclass
+class _Plan:
+    """The frames of one stream and where a hold or a cut happens in it."""
+
+    frames: list[bytes] = field(default_factory=list)
+    after_first_piece: int = 0
+    after_half: int = 0
+
+
+class FakeLLMApis:
+    """Anthropic Messages, OpenAI chat completions and Copilot chat, streaming a scripted reply.
+
+    Fill `api_keys` (Anthropic `x-api-key` and OpenAI bearer), `oauth_tokens` (Anthropic bearer
+    with the OAuth beta header) and `copilot_tokens` (Copilot bearer). All shared state is behind
+    one lock because the harness serves each request on its own thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        reply_pieces: Iterable[str] = DEFAULT_REPLY,
+        input_tokens: int = 12,
+        hold_timeout: float = 60.0,
+    ) -> None:
+        self.api_keys: set[str] = set()
+        self.oauth_tokens: set[str] = set()
+        self.copilot_tokens: set[str] = set()
+        self.reply_pieces: list[str] = list(reply_pieces)
+        self.input_tokens = input_tokens
+        # None: one output token per reply piece.
+        self.output_tokens: int | None = None
+        self.hold_timeout = hold_timeout
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._failures: list[_Failure] = []
+        self._held: set[threading.Event] = set()
+        self._closed = False
+
+    # ------------------------------------------------------------------ WSGI
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = record_request(environ)
+        with self._lock:
+            self.requests.append(request)
+            pieces = list(self.reply_pieces)
+            input_tokens = self.input_tokens
+            output_tokens = len(pieces) if self.output_tokens is None else self.output_tokens
+        if request.path not in PATHS:
+            return _respond(start_response, _json(404, {"error": {"message": f"no route {request.path}"}}))
+        if request.method != "POST":
+            return _respond(
+                start_response, _json(405, {"error": {"message": "use POST"}}, [("Allow", "POST")])
+            )
+        refusal = self._check(request)
+        # An invalid request does not use up a failure meant to shape a stream.
+        failure = self._take_failure(request.path, ERROR_KINDS if refusal else FAILURE_KINDS)
+        if failure is not None and failure.kind == "connection-close":
+            _drop_connection(environ)
+        if failure is not None and failure.kind in ERROR_KINDS:
+            return _respond(start_response, _injected(request.path, failure))
+        if refusal is not None:
+            return _respond(start_response, refusal)
+        body = request.json()
+        if request.path == ANTHROPIC_PATH:
+            plan = _anthropic_plan(body, pieces, input_tokens, output_tokens)
+            id_header = ("request-id", "req_fake_" + secrets.token_hex(12))
+        else:
+            plan = _openai_plan(
+                body, pieces, input_tokens, output_tokens, copilot=request.path == COPILOT_PATH
+            )
+            id_header = ("x-request-id", secrets.token_hex(16))
+        kind = failure.kind if failure is not None else None
+        headers = [
+            ("Content-Type", "text/event-stream; charset=utf-8"),
+            ("Cache-Control", "no-cache"),
+            id_header,
+        ]
+        if kind != "truncate":
+            headers.append(("Content-Length", str(sum(len(frame) for frame in plan.frames))))
+        start_response(_status(200), headers)
+        return self._stream(plan, kind)
+
+    def _stream(self, plan: _Plan, kind: str | None) -> Iterator[bytes]:
+        """Yield one event per chunk; wsgiref writes and flushes each before asking for the next.
+
+        A hold is registered before the first byte is written, so once a client has read the
+        first piece, `held_count` already counts this stream: no race for a test to lose.
+        """
+        hold: threading.Event | None = None
+        if kind == "hold":
+            hold = threading.Event()
+            with self._changed:
+                if self._closed:
+                    hold.set()
+                self._held.add(hold)
+                self._changed.notify_all()
+        try:
+            for index, frame in enumerate(plan.frames):
+                if kind in ("cut", "truncate") and index == plan.after_half:
+                    return
+                yield frame
+                if hold is not None and index + 1 == plan.after_first_piece:
+                    hold.wait(self.hold_timeout)
+                    self._unhold(hold)
+                    hold = None
+        finally:
+            if hold is not None:
+                self._unhold(hold)
+
+    def _unhold(self, hold: threading.Event) -> None:
+        with self._changed:
+            self._held.discard(hold)
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------ validation
+
+    def _check(self, request: RecordedRequest) -> Response | None:
+        """The refusal the real API would give this request (auth first, then the body), or None."""
+        if request.path == ANTHROPIC_PATH:
+            refusal = self._anthropic_auth(request.headers)
+            validate: Callable[[dict[str, Any]], None] = _validate_anthropic
+            error = _anthropic_error
+        else:
+            with self._lock:
+                tokens = set(self.api_keys if request.path == OPENAI_PATH else self.copilot_tokens)
+            refusal = _openai_auth(request.headers, tokens, copilot=request.path == COPILOT_PATH)
+            validate = _validate_copilot if request.path == COPILOT_PATH else _validate_openai
+            error = _openai_bad_request
+        if refusal is not None:
+            return refusal
+        try:
+            if (
+                request.path == ANTHROPIC_PATH
+                and request.headers.get("anthropic-version") != ANTHROPIC_VERSION
+            ):
+                raise _BadRequest(f"anthropic-version: header is required and must be {ANTHROPIC_VERSION}")
+            if media_type(request.headers) != "application/json":
+                raise _BadRequest("the body must be JSON (Content-Type: application/json)")
+            try:
+                body = request.json()
+            except ValueError:
+                raise _BadRequest("the body is not valid JSON") from None
+            if not isinstance(body, dict):
+                raise _BadRequest("the body must be a JSON object")
+            validate(body)
+        except _BadRequest as bad:
+            return error(400, "invalid_request_error", str(bad))
+        return None
+
+    def _anthropic_auth(self, headers: dict[str, str]) -> Response | None:
+        """An API key in x-api-key, or an OAuth token as bearer with the OAuth beta enabled."""
+        with self._lock:
+            api_keys = set(self.api_keys)
+            oauth_tokens = set(self.oauth_tokens)
+        key = headers.get("x-api-key")
+        if key is not None and key in api_keys:
+            return None
+        token = _bearer(headers)
+        if token is not None and key is None:
+            betas = {beta.strip() for beta in headers.get("anthropic-beta", "").split(",")}
+            if OAUTH_BETA not in betas:
+                return _anthropic_error(
+                    401, "authentication_error", "OAuth authentication is currently not supported."
+                )
+            if token in oauth_tokens:
+                return None
+            return _anthropic_error(401, "authentication_error", "Invalid bearer token")
+        return _anthropic_error(401, "authentication_error", "invalid x-api-key")
+
+    # ----------------------------------------------------- failure injection
+
+    def fail_next(
+        self, kind: str, count: int = 1, path: str | None = None, *, retry_after: float | str | None = 1
+    ) -> None:
+        """Give the next `count` requests to `path` (None: any of the three) the failure `kind`.
+
+        "401", "429" (with `retry-after: <retry_after>`; None sends no header) and "500" answer the
+        API's own JSON error at once. "connection-close" shuts the socket without any response.
+        "cut" streams the first half of the pieces (rounded up) then closes short of the declared
+        Content-Length; "truncate" does the same without a Content-Length, so the body just ends;
+        neither sends the final events. "hold" streams up to the first piece and waits for
+        `release()`. Failures are used in the order queued; an invalid request uses up only the
+        answering kinds, never cut/truncate/hold.
+        """
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}; expected one of {FAILURE_KINDS}")
+        if path is not None and path not in PATHS:
+            raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        header = None
+        if kind == "429" and retry_after is not None:
+            header = (
+                str(int(retry_after))
+                if isinstance(retry_after, float) and retry_after.is_integer()
+                else str(retry_after)
+            )
+        with self._lock:
+            self._failures.append(_Failure(kind, count, path, header))
+
+    def _take_failure(self, path: str, kinds: Iterable[str]) -> _Failure | None:
+        allowed = set(kinds)
+        with self._lock:
+            for failure in self._failures:
+                if failure.path not in (None, path) or failure.kind not in allowed:
+                    continue
+                failure.remaining -= 1
+                if failure.remaining == 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    @property
+    def pending_failures(self) -> int:
+        """How many injected failures are still to be used (sum of their counts)."""
+        with self._lock:
+            return sum(failure.remaining for failure in self._failures)
+
+    @property
+    def held_count(self) -> int:
+        """Streams that are held, or will hold right after their first piece, until `release()`."""
+        with self._lock:
+            return len(self._held)
+
+    def wait_for_hold(self, timeout: float = 5.0) -> bool:
+        """Wait until at least one stream is held; True if one is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: bool(self._held), timeout)
+
+    def release(self) -> None:
+        """Let every held stream go on to its end."""
+        with self._lock:
+            for event in self._held:
+                event.set()
+
+    def close(self) -> None:
+        """The server is stopping: drop queued failures, release held streams, hold no more."""
+        with self._lock:
+            self._closed = True
+            self._failures.clear()
+            for event in self._held:
+                event.set()
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """Serve with the test harness; yields the base URL and releases held streams on exit."""
+        with self._lock:
+            self._closed = False
+        with serve_wsgi(self) as base_url:
+            try:
+                yield base_url
+            finally:
+                self.close()
+
+    # -------------------------------------------------------------- records
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        """Every request to `path`, in order (injected failures and refusals included)."""
+        with self._lock:
+            return [request for request in self.requests if request.path == path]
+
+    def anthropic_requests(self) -> list[RecordedRequest]:
+        return self.requests_to(ANTHROPIC_PATH)
+
+    def openai_requests(self) -> list[RecordedRequest]:
+        return self.requests_to(OPENAI_PATH)
+
+    def copilot_requests(self) -> list[RecordedRequest]:
+        return self.requests_to(COPILOT_PATH)
+
+    def bodies(self, path: str | None = None) -> list[Any]:
+        """The JSON bodies of the requests (to `path` when given), in order."""
+        with self._lock:
+            chosen = [request for request in self.requests if path is None or request.path == path]
+        return [request.json() for request in chosen]
+
+
+# ---------------------------------------------------------------- streams
+
+
+def _sse(data: Any, event: str | None = None) -> bytes:
+    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {text}\n\n".encode()
+
+
+def _half(count: int) -> int:
+    return (count + 1) // 2
+
+
+def _anthropic_plan(body: dict[str, Any], pieces: list[str], input_tokens: int, output_tokens: int) -> _Plan:
+    """message_start, content_block_start, ping, deltas (a ping after every second but the last),
+    content_block_stop, message_delta, message_stop: the order the real API uses."""
+    plan = _Plan()
+
+    def add(event: str, data: dict[str, Any]) -> None:
+        plan.frames.append(_sse(data, event))
+
+    message = {
+        "id": "msg_fake_" + secrets.token_hex(12),
+        "type": "message",
+        "role": "assistant",
+        "model": body["model"],
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": input_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": 1,
+        },
+    }
+    add("message_start", {"type": "message_start", "message": message})
+    add(
+        "content_block_start",
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    )
+    add("ping", {"type": "ping"})
+    plan.after_first_piece = plan.after_half = len(plan.frames)
+    for number, piece in enumerate(pieces, start=1):
+        delta = {"type": "text_delta", "text": piece}
+        add("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+        if number == 1:
+            plan.after_first_piece = len(plan.frames)
+        if number == _half(len(pieces)):
+            plan.after_half = len(plan.frames)
+        if number % 2 == 0 and number < len(pieces):
+            add("ping", {"type": "ping"})
+    add("content_block_stop", {"type": "content_block_stop", "index": 0})
+    add(
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": output_tokens},
+        },
+    )
+    add("message_stop", {"type": "message_stop"})
+    return plan
+
+
+def _openai_plan(
+    body: dict[str, Any], pieces: list[str], input_tokens: int, output_tokens: int, *, copilot: bool
+) -> _Plan:
+    """Role chunk, one chunk per piece, the finish_reason chunk, the usage chunk if asked, [DONE].
+
+    Copilot first sends a chunk with no choices (its prompt filter results), as the real one does.
+    """
+    plan = _Plan()
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    base = {
+        "id": "chatcmpl-fake" + secrets.token_hex(12),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": body["model"],
+        "system_fingerprint": "fp_fake",
+    }
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> None:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        data = {**base, "choices": [choice]}
+        if include_usage:
+            data["usage"] = None
+        plan.frames.append(_sse(data))
+
+    if copilot:
+        filters = {
+            name: {"filtered": False, "severity": "safe"}
+            for name in ("hate", "self_harm", "sexual", "violence")
+        }
+        plan.frames.append(
+            _sse(
+                {
+                    "choices": [],
+                    "created": 0,
+                    "id": "",
+                    "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": filters}],
+                }
+            )
+        )
+    chunk({"role": "assistant", "content": ""})
+    plan.after_first_piece = plan.after_half = len(plan.frames)
+    for number, piece in enumerate(pieces, start=1):
+        chunk({"content": piece})
+        if number == 1:
+            plan.after_first_piece = len(plan.frames)
+        if number == _half(len(pieces)):
+            plan.after_half = len(plan.frames)
+    chunk({}, "stop")
+    if include_usage:
+        usage = {
+            "prompt_tokens": input_tokens,
+            "completion_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens,
+        }
+        plan.frames.append(_sse({**base, "choices": [], "usage": usage}))
+    plan.frames.append(_sse("[DONE]"))
+    return plan
+
+
+# ------------------------------------------------------------- validation
+
+
+def _validate_anthropic(body: dict[str, Any]) -> None:
+    extra = sorted(set(body) - _ANTHROPIC_KEYS)
+    if extra:
+        raise _BadRequest(f"{extra[0]}: Extra inputs are not permitted")
+    _model(body)
+    max_tokens = body.get("max_tokens")
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise _BadRequest("max_tokens: Field required (a positive integer)")
+    messages = _messages(body)
+    for index, message in enumerate(messages):
+        if message.get("role") not in ("user", "assistant"):
+            raise _BadRequest(f"messages.{index}.role: Input should be 'user' or 'assistant'")
+    system = body.get("system")
+    if system is not None and not isinstance(system, str | list):
+        raise _BadRequest("system: Input should be a string or a list of text blocks")
+    _stream_true(body)
+
+
+def _validate_openai(body: dict[str, Any]) -> None:
+    extra = sorted(set(body) - _OPENAI_KEYS)
+    if extra:
+        raise _BadRequest(f"Unrecognized request argument supplied: {extra[0]}")
+    _validate_copilot(body)
+
+
+def _validate_copilot(body: dict[str, Any]) -> None:
+    """OpenAI's shape; Copilot tolerates extra fields (editors send their own)."""
+    _model(body)
+    messages = _messages(body)
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role not in _OPENAI_ROLES:
+            raise _BadRequest(f"messages[{index}].role: invalid role {role!r}")
+        if role == "system" and index != 0:
+            raise _BadRequest(f"messages[{index}]: a system message must come first")
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise _BadRequest(f"{name}: must be a positive integer")
+    _stream_true(body)
+    options = body.get("stream_options")
+    if options is not None:
+        if not isinstance(options, dict) or set(options) - {"include_usage"}:
+            raise _BadRequest("stream_options: only include_usage is supported")
+        if not isinstance(options.get("include_usage", False), bool):
+            raise _BadRequest("stream_options.include_usage: must be a boolean")
+
+
+def _model(body: dict[str, Any]) -> None:
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise _BadRequest("model: Field required (a non-empty string)")
+
+
+def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _BadRequest("messages: Field required (a non-empty list)")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _BadRequest(f"messages.{index}: must be an object")
+        content = message.get("content")
+        if isinstance(content, str):
+            if not content:
+                raise _BadRequest(f"messages.{index}.content: must not be empty")
+        elif not isinstance(content, list) or not all(
+            isinstance(block, dict) and "type" in block for block in content
+        ):
+            raise _BadRequest(f"messages.{index}.content: a string or a list of content blocks")
+    return messages
+
+
+def _stream_true(body: dict[str, Any]) -> None:
+    if body.get("stream") is not True:
+        raise _BadRequest("stream: this fake answers only streaming requests (stream: true)")
+
+
+# -------------------------------------------------------------- responses
+
+
+def _status(code: int) -> str:
+    return f"{code} {_REASONS.get(code, 'Error')}"
+
+
+def _json(code: int, body: Any, extra: Iterable[tuple[str, str]] = ()) -> Response:
+    return code, [("Content-Type", "application/json"), *extra], json.dumps(body).encode()
+
+
+def _respond(start_response: Callable[..., Any], response: Response) -> list[bytes]:
+    code, headers, body = response
+    start_response(_status(code), [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _anthropic_error(code: int, kind: str, message: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
+    headers = [("request-id", "req_fake_" + secrets.token_hex(12)), *extra]
+    return _json(code, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+
+
+def _openai_error(
+    code: int, message: str, kind: str, error_code: str | None, extra: Iterable[tuple[str, str]] = ()
+) -> Response:
+    error = {"message": message, "type": kind, "param": None, "code": error_code}
+    return _json(code, {"error": error}, [("x-request-id", secrets.token_hex(16)), *extra])
+
+
+def _openai_bad_request(code: int, kind: str, message: str) -> Response:
+    return _openai_error(code, message, kind, None)
+
+
+def _openai_auth(headers: dict[str, str], tokens: set[str], *, copilot: bool) -> Response | None:
+    token = _bearer(headers)
+    if token is not None and token in tokens:
+        return None
+    return _unauthorized_openai(copilot)
+
+
+def _unauthorized_openai(copilot: bool) -> Response:
+    if copilot:
+        return _openai_error(
+            401, "unauthorized: token expired or invalid", "invalid_request_error", "unauthorized"
+        )
+    return _openai_error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+
+
+def _injected(path: str, failure: _Failure) -> Response:
+    """The API's own answer for an injected 401, 429 or 500."""
+    retry = [("retry-after", failure.retry_after)] if failure.retry_after is not None else []
+    if path == ANTHROPIC_PATH:
+        if failure.kind == "401":
+            return _anthropic_error(401, "authentication_error", "invalid x-api-key")
+        if failure.kind == "429":
+            return _anthropic_error(429, "rate_limit_error", "Rate limited (injected)", retry)
+        return _anthropic_error(500, "api_error", "Internal server error")
+    if failure.kind == "401":
+        return _unauthorized_openai(path == COPILOT_PATH)
+    if failure.kind == "429":
+        return _openai_error(429, "Rate limit reached (injected)", "requests", "rate_limit_exceeded", retry)
+    return _openai_error(500, "The server had an error while processing your request.", "server_error", None)
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    """The token of an `Authorization: Bearer TOKEN` header, else None."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _drop_connection(environ: dict[str, Any]) -> None:
+    """Shut the client's socket before any byte of a response, then end the request silently.
+
+    wsgi.input is the connection's reader under wsgiref; shutting down a duplicate of its file
+    descriptor shuts the connection itself. The request body was read already, so the client gets
+    a clean FIN (not a reset) and httpx reports "Server disconnected without sending a response."
+    """
+    with socket.fromfd(environ["wsgi.input"].fileno(), socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+    raise _DropConnection("connection-close injected")
