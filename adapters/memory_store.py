@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from code_mesh.application.ports import CredentialWrite
-from code_mesh.domain.credentials import Credential, StoredCredential
+from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
 Key = tuple[ProviderId, AccountName]
@@ -50,6 +50,9 @@ class _MemoryRepository:
         result = [self._stored(key, row, self._active_key(key[0]) == key) for key, row in self._rows.items()]
         return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
 
+    def summaries(self) -> list[CredentialSummary]:
+        return [stored.summary() for stored in self.all()]
+
     def _require_writable(self) -> None:
         if not self._writable:
             raise RuntimeError("a reading transaction cannot write")
@@ -85,6 +88,11 @@ class _MemoryRepository:
         self._require_writable()
         return self._rows.pop((provider, account), None) is not None
 
+    def mark_needs_login(self, provider: ProviderId, account: AccountName) -> None:
+        self._require_writable()
+        key = (provider, account)
+        self._rows[key] = replace(self._rows[key], needs_login=True)
+
     def activate(self, provider: ProviderId, account: AccountName) -> None:
         self._require_writable()
         row = self._rows[(provider, account)]
@@ -105,6 +113,10 @@ class InMemoryCredentialStore:
     @contextmanager
     def reading(self) -> Iterator[_MemoryRepository]:
         yield _MemoryRepository(dict(self._rows), writable=False)
+
+    def reencrypt(self, key_id: str) -> int:
+        """Nothing is encrypted in memory; the count is what a real store would re-seal."""
+        return len(self._rows)
 
     @contextmanager
     def writing(self) -> Iterator[_MemoryRepository]:

@@ -55,7 +55,14 @@ def _refuse_newer(path: Path, revision: str) -> StoreUnavailable:
     )
 
 
-def _upgrade(path: Path) -> None:
+MigrationAttributes = Callable[[Path], dict[str, object]]
+"""Given the store about to be migrated, what its migrations need (the cipher, meta rows).
+
+Called under the schema lock but before the migration's transaction begins, so it may
+read the store and write key files or keychain entries without waiting on itself."""
+
+
+def _upgrade(path: Path, attributes: MigrationAttributes | None = None) -> None:
     """Run every pending migration on `path` in one transaction."""
     from importlib.resources import files
 
@@ -64,11 +71,13 @@ def _upgrade(path: Path) -> None:
 
     from code_mesh.adapters.sqlite_engine import make_engine
 
+    extra = attributes(path) if attributes is not None else {}
     engine = make_engine(path)
     try:
         with engine.connect() as connection:
             config = Config()
             config.set_main_option("script_location", str(files(MIGRATIONS_PACKAGE)))
+            config.attributes.update(extra)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     finally:
@@ -93,6 +102,7 @@ def ensure_schema(
     database: Path,
     lock: Path,
     populate_new: Callable[[Path], None] | None = None,
+    attributes: MigrationAttributes | None = None,
 ) -> bool:
     """Make sure `database` exists at SCHEMA_HEAD; True when this call created it.
 
@@ -112,7 +122,7 @@ def ensure_schema(
                 if revision is not None and revision not in KNOWN_REVISIONS:
                     raise _refuse_newer(database, revision)
                 if revision != SCHEMA_HEAD:
-                    _upgrade(database)
+                    _upgrade(database, attributes)
                 return False
             building = database.with_name(f".{database.name}.new-{os.getpid()}")
             for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
@@ -121,7 +131,7 @@ def ensure_schema(
                 # Private from the first byte, whatever the umask; SQLite gives its
                 # -wal and -shm files the database file's mode.
                 os.close(os.open(building, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-                _upgrade(building)
+                _upgrade(building, attributes)
                 if populate_new is not None:
                     populate_new(building)
                 os.replace(building, database)

@@ -13,12 +13,14 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import DBAPIError
 
+from code_mesh.adapters.field_cipher import FieldCipher
 from code_mesh.adapters.sqlite_engine import BEGIN_OPTION, make_engine
 from code_mesh.adapters.sqlite_tables import credentials as table
 from code_mesh.application.ports import CredentialWrite
 from code_mesh.domain.credentials import (
     ApiKey,
     Credential,
+    CredentialSummary,
     Custom,
     OAuthToken,
     StoredCredential,
@@ -27,22 +29,47 @@ from code_mesh.domain.errors import StoreUnavailable
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
 
+SECRET_COLUMNS = ("api_key", "access_token", "refresh_token", "custom_data")
+"""The only columns that hold secrets; each is sealed on its own (SPEC section 8)."""
 
-def credential_from_row(row: Any) -> Credential:
+
+class _Fields:
+    """Seals or opens one row's secret columns (no cipher: plain text, for a store's own tests)."""
+
+    def __init__(self, cipher: FieldCipher | None, provider: str, account: str) -> None:
+        self._cipher = cipher
+        self._provider = provider
+        self._account = account
+
+    def seal(self, column: str, value: str | None, key_id: str | None = None) -> str | None:
+        if value is None or self._cipher is None:
+            return value
+        return self._cipher.seal(self._provider, self._account, column, value, key_id)
+
+    def open(self, column: str, value: str | None) -> str | None:
+        if value is None or self._cipher is None:
+            return value
+        return self._cipher.open(self._provider, self._account, column, value)
+
+
+def credential_from_row(row: Any, cipher: FieldCipher | None) -> Credential:
     """Rebuild the domain credential from a row of the credentials table."""
+    fields = _Fields(cipher, row.provider, row.account)
     if row.type == ApiKey.type:
-        return ApiKey(Secret(row.api_key))
+        return ApiKey(Secret(fields.open("api_key", row.api_key) or ""))
     if row.type == OAuthToken.type:
+        refresh = fields.open("refresh_token", row.refresh_token)
         return OAuthToken(
-            access_token=Secret(row.access_token),
-            refresh_token=None if row.refresh_token is None else Secret(row.refresh_token),
+            access_token=Secret(fields.open("access_token", row.access_token) or ""),
+            refresh_token=None if refresh is None else Secret(refresh),
             expires_at=row.expires_at,
             account_id=row.account_id,
             enterprise_url=row.enterprise_url,
             scopes=row.scopes,
         )
     if row.type == Custom.type:
-        return Custom({name: Secret(value) for name, value in json.loads(row.custom_data).items()})
+        data = json.loads(fields.open("custom_data", row.custom_data) or "{}")
+        return Custom({name: Secret(value) for name, value in data.items()})
     raise StoreUnavailable(
         f"The store holds a credential of unknown type {row.type!r} for {row.provider}",
         "Upgrade code-mesh",
@@ -62,33 +89,36 @@ _CREDENTIAL_COLUMNS = (
 )
 
 
-def columns_for(credential: Credential) -> dict[str, Any]:
-    """The credential's fields as column values; every type sets every column."""
+def columns_for(credential: Credential, fields: _Fields) -> dict[str, Any]:
+    """The credential's fields as column values, secrets sealed; every type sets every column."""
     values: dict[str, Any] = dict.fromkeys(_CREDENTIAL_COLUMNS)
     values["type"] = credential.type
     if isinstance(credential, ApiKey):
-        values["api_key"] = credential.key.reveal()
+        values["api_key"] = fields.seal("api_key", credential.key.reveal())
     elif isinstance(credential, OAuthToken):
         values.update(
-            access_token=credential.access_token.reveal(),
-            refresh_token=None if credential.refresh_token is None else credential.refresh_token.reveal(),
+            access_token=fields.seal("access_token", credential.access_token.reveal()),
+            refresh_token=fields.seal(
+                "refresh_token",
+                None if credential.refresh_token is None else credential.refresh_token.reveal(),
+            ),
             expires_at=credential.expires_at,
             account_id=credential.account_id,
             enterprise_url=credential.enterprise_url,
             scopes=credential.scopes,
         )
     else:
-        values["custom_data"] = json.dumps(
-            {name: value.reveal() for name, value in credential.data.items()}, sort_keys=True
-        )
+        plain = json.dumps({name: value.reveal() for name, value in credential.data.items()}, sort_keys=True)
+        values["custom_data"] = fields.seal("custom_data", plain)
     return values
 
 
 class SqliteRepository:
     """The repository port over one open transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cipher: FieldCipher | None) -> None:
         self._connection = connection
+        self._cipher = cipher
 
     def _active_account(self, provider: str) -> str | None:
         return self._connection.execute(
@@ -102,7 +132,7 @@ class SqliteRepository:
         return StoredCredential(
             ProviderId(row.provider),
             AccountName(row.account),
-            credential_from_row(row),
+            credential_from_row(row, self._cipher),
             bool(row.needs_login),
             active,
         )
@@ -135,6 +165,51 @@ class SqliteRepository:
             previous_provider = row.provider
         return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
 
+    def summaries(self) -> list[CredentialSummary]:
+        """Listing without secrets: no column is opened, so no key is needed."""
+        rows = self._connection.execute(
+            select(
+                table.c.provider,
+                table.c.account,
+                table.c.type,
+                table.c.expires_at,
+                table.c.refresh_token.is_not(None).label("can_refresh"),
+                table.c.needs_login,
+            ).order_by(table.c.provider, table.c.activation.desc(), table.c.account)
+        ).all()
+        result: list[CredentialSummary] = []
+        previous_provider = None
+        for row in rows:
+            result.append(
+                CredentialSummary(
+                    ProviderId(row.provider),
+                    AccountName(row.account),
+                    row.type,
+                    row.expires_at,
+                    bool(row.can_refresh),
+                    bool(row.needs_login),
+                    row.provider != previous_provider,
+                )
+            )
+            previous_provider = row.provider
+        return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
+
+    def reseal_all(self, key_id: str) -> int:
+        """Open every secret and seal it again under `key_id` (the caller's transaction)."""
+        rows = self._connection.execute(select(table)).all()
+        for row in rows:
+            fields = _Fields(self._cipher, row.provider, row.account)
+            values = {
+                column: fields.seal(column, fields.open(column, getattr(row, column)), key_id)
+                for column in SECRET_COLUMNS
+            }
+            self._connection.execute(
+                update(table)
+                .where(table.c.provider == row.provider, table.c.account == row.account)
+                .values(**values)
+            )
+        return len(rows)
+
     def _next_activation(self) -> int:
         highest = self._connection.execute(select(func.max(table.c.activation))).scalar()
         return (highest or 0) + 1
@@ -159,7 +234,7 @@ class SqliteRepository:
         activating: list[dict[str, Any]] = []
         keeping: list[dict[str, Any]] = []
         for write in writes:
-            values = columns_for(write.credential)
+            values = columns_for(write.credential, _Fields(self._cipher, write.provider, write.account))
             values.update(
                 provider=str(write.provider),
                 account=str(write.account),
@@ -196,6 +271,13 @@ class SqliteRepository:
         )
         return result.rowcount > 0
 
+    def mark_needs_login(self, provider: ProviderId, account: AccountName) -> None:
+        self._connection.execute(
+            update(table)
+            .where(table.c.provider == provider, table.c.account == account)
+            .values(needs_login=True, updated_at=int(time.time()))
+        )
+
     def activate(self, provider: ProviderId, account: AccountName) -> None:
         self._connection.execute(
             update(table)
@@ -223,8 +305,9 @@ def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreU
 class SqliteCredentialStore:
     """Credentials in a SQLite file whose schema Alembic has already brought to head."""
 
-    def __init__(self, path: Path, engine: Engine | None = None) -> None:
+    def __init__(self, path: Path, cipher: FieldCipher | None, engine: Engine | None = None) -> None:
         self._path = path
+        self._cipher = cipher
         self._engine = engine or make_engine(path)
 
     @property
@@ -237,7 +320,7 @@ class SqliteCredentialStore:
             with self._engine.connect() as connection:
                 connection = connection.execution_options(**{BEGIN_OPTION: begin})
                 with connection.begin():
-                    yield SqliteRepository(connection)
+                    yield SqliteRepository(connection, self._cipher)
         except DBAPIError as error:
             raise describe_database_error(error, self._path) from None
 
@@ -246,6 +329,14 @@ class SqliteCredentialStore:
 
     def writing(self) -> AbstractContextManager[SqliteRepository]:
         return self._transaction("IMMEDIATE")
+
+    def reencrypt(self, key_id: str) -> int:
+        with self.writing() as repository:
+            return repository.reseal_all(key_id)
+
+    @property
+    def cipher(self) -> FieldCipher | None:
+        return self._cipher
 
     def dispose(self) -> None:
         self._engine.dispose()

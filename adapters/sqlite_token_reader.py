@@ -1,9 +1,11 @@
 """The narrow read port of the `auth token` hot path, on the standard library's sqlite3.
 
 It answers only when everything is ordinary: the home and the store private, the
-schema at head, the row readable. Anything else returns None, and the full path
-(which narrows permissions, migrates and explains problems) takes over. It never
-writes and never creates the store.
+schema at head, the key cheap to reach (a key file, or a passphrase), the secret
+opening cleanly. Anything else returns None, and the full path (which narrows
+permissions, migrates, reaches the keychain and explains problems) takes over. It
+never writes and never creates the store. Its only import beyond the standard
+library is the AES-GCM primitive.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Mapping
 
 from code_mesh.adapters.schema_revision import SCHEMA_HEAD
 from code_mesh.application.fresh_token import TokenRecord
 
 _PRIVATE = 0o077
-
+_META_QUERY = "SELECT name, value FROM store_meta WHERE name IN ('protection', 'passphrase_salts')"
 _QUERY = (
-    "SELECT type, api_key, access_token, refresh_token IS NOT NULL, custom_data,"
+    "SELECT account, type, api_key, access_token, refresh_token IS NOT NULL, custom_data,"
     " expires_at, needs_login FROM credentials WHERE provider = ?"
 )
 
@@ -32,12 +35,33 @@ def _is_private(path: str, want_directory: bool) -> bool:
     return kind_ok and not info.st_mode & _PRIVATE and info.st_uid == os.getuid()
 
 
-class SqliteTokenReader:
-    """Reads one credential's token fields from `<home>/auth.db`."""
+def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, bytes] | None:
+    """The keys, when cheap to reach. The OS keychain is left to the full path (no keyring here)."""
+    mode = meta.get("protection")
+    if mode == "keyfile":
+        from code_mesh.adapters.key_list import parse_key_list
 
-    def __init__(self, home: str) -> None:
+        try:
+            with open(os.path.join(home, "key"), encoding="ascii") as handle:
+                return dict(parse_key_list(handle.read()))
+        except (OSError, ValueError):
+            return None
+    passphrase = environ.get("CODE_MESH_PASSPHRASE")
+    if mode == "passphrase" and passphrase:
+        from code_mesh.adapters.key_vaults import derive_key, key_id
+
+        salts = meta.get("passphrase_salts", "").split()[:1]
+        return {key_id(key): key for key in (derive_key(passphrase, salt) for salt in salts)}
+    return None
+
+
+class SqliteTokenReader:
+    """Reads one credential's token fields from `<home>/auth.db` and opens its sealed secret."""
+
+    def __init__(self, home: str, environ: Mapping[str, str] = os.environ) -> None:
         self._home = home
         self._database = os.path.join(home, "auth.db")
+        self._environ = environ
 
     def read(self, provider: str, account: str | None) -> TokenRecord | None:
         if not (_is_private(self._home, True) and _is_private(self._database, False)):
@@ -50,6 +74,7 @@ class SqliteTokenReader:
             revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             if revision is None or revision[0] != SCHEMA_HEAD:
                 return None
+            meta = dict(connection.execute(_META_QUERY).fetchall())
             if account is None:
                 row = connection.execute(
                     _QUERY + " ORDER BY activation DESC, account LIMIT 1", (provider,)
@@ -62,13 +87,34 @@ class SqliteTokenReader:
             connection.close()
         if row is None:
             return None
-        kind, api_key, access_token, has_refresh, custom_data, expires_at, needs_login = row
-        if kind == "api_key":
-            return TokenRecord(kind, api_key, None, bool(needs_login), False)
-        if kind == "oauth":
-            return TokenRecord(kind, access_token, expires_at, bool(needs_login), bool(has_refresh))
+        stored_account, kind, api_key, access_token, has_refresh, custom_data, expires_at, needs_login = row
+        column, sealed = {
+            "api_key": ("api_key", api_key),
+            "oauth": ("access_token", access_token),
+            "custom": ("custom_data", custom_data),
+        }.get(kind, (None, None))
+        if column is None or sealed is None:
+            return None
+        secret = self._open(provider, stored_account, column, sealed, meta)
+        if secret is None:
+            return None
         if kind == "custom":
             import json
 
-            return TokenRecord(kind, None, None, bool(needs_login), False, json.loads(custom_data))
-        return None
+            return TokenRecord(kind, None, None, bool(needs_login), False, json.loads(secret))
+        return TokenRecord(kind, secret, expires_at, bool(needs_login), bool(has_refresh))
+
+    def _open(
+        self, provider: str, account: str, column: str, sealed: str, meta: Mapping[str, str]
+    ) -> str | None:
+        from code_mesh.adapters.aes_gcm import OpenFailed, UnknownKey, associated_data, is_sealed, open_sealed
+
+        if not is_sealed(sealed):
+            return None  # a store the migration has not sealed yet: the full path knows what to do
+        keys = _keys(self._home, meta, self._environ)
+        if keys is None:
+            return None
+        try:
+            return open_sealed(keys, sealed, associated_data(provider, account, column))
+        except (OpenFailed, UnknownKey):
+            return None

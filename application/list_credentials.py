@@ -51,7 +51,7 @@ def list_credentials(
     """
     custom = dict(custom_providers or {})
     with store.reading() as repository:
-        stored = repository.all()
+        stored = repository.summaries()
     rows: list[CredentialRow] = []
     seen: set[str] = set()
     providers = sorted({c.provider for c in stored})

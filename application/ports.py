@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from code_mesh.domain.credentials import Credential, StoredCredential
+from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
 from code_mesh.domain.secret import Secret
@@ -37,6 +37,10 @@ class CredentialRepository(Protocol):
         """Every credential, by provider, the active account first, then by account."""
         ...
 
+    def summaries(self) -> list[CredentialSummary]:
+        """`all()` without the secrets: never needs the encryption key (SPEC section 8)."""
+        ...
+
     def save(
         self,
         provider: ProviderId,
@@ -55,6 +59,10 @@ class CredentialRepository(Protocol):
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool: ...
 
+    def mark_needs_login(self, provider: ProviderId, account: AccountName) -> None:
+        """Set needs-login and change nothing else (a refused refresh keeps every field)."""
+        ...
+
     def activate(self, provider: ProviderId, account: AccountName) -> None: ...
 
 
@@ -70,6 +78,35 @@ class CredentialStore(Protocol):
 
     def writing(self) -> AbstractContextManager[CredentialRepository]:
         """An exclusive read-modify-write transaction: committed on success, else rolled back."""
+        ...
+
+    def reencrypt(self, key_id: str) -> int:
+        """Seal every secret again under `key_id`, in one transaction; the number of rows."""
+        ...
+
+
+class KeyVault(Protocol):
+    """Where the encryption keys live (SPEC section 8): the OS keychain, a key file, or a passphrase.
+
+    Keys carry ids; the vault may hold several during a rotation."""
+
+    @property
+    def description(self) -> str:
+        """Where the key is, for people: shown by `auth list` and `auth doctor`."""
+        ...
+
+    def active_key_id(self) -> str: ...
+
+    def keys(self) -> dict[str, bytes]:
+        """Every key the vault holds, by id; KeyUnavailable (naming where) when it cannot."""
+        ...
+
+    def add_key(self) -> str:
+        """A new key, made the active one; its id."""
+        ...
+
+    def retire(self, key_ids: Sequence[str]) -> None:
+        """Forget these keys (after the rows moved away from them)."""
         ...
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from code_mesh.application.settings import Settings
-from code_mesh.domain.credentials import Status, StoredCredential
+from code_mesh.domain.credentials import CredentialSummary, Status
 from code_mesh.domain.errors import CodeMeshError, NotLoggedIn
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.providers import profile_for
@@ -74,7 +74,7 @@ def runnable_providers(settings: Settings) -> list[ProviderId]:
 
 
 def default_provider(
-    settings: Settings, environ: Mapping[str, str], stored: list[StoredCredential], now: float
+    settings: Settings, environ: Mapping[str, str], stored: list[CredentialSummary], now: float
 ) -> ProviderId:
     """config.toml's choice, else the first provider with a usable credential, in RUN_ORDER."""
     if settings.default_provider:

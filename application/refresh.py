@@ -118,9 +118,7 @@ def _mark_needs_login(store: CredentialStore, current: StoredCredential) -> None
     with store.writing() as repository:
         latest = repository.get(current.provider, current.account)
         if latest is not None and _same(latest, current):
-            repository.save(
-                current.provider, current.account, current.credential, needs_login=True, activate=False
-            )
+            repository.mark_needs_login(current.provider, current.account)
 
 
 def _store_if_unchanged(

@@ -110,6 +110,31 @@ class Status(StrEnum):
     NOT_AUTHENTICATED = "not-authenticated"
 
 
+def credential_status(expires_at: int | None, can_refresh: bool, needs_login: bool, now: float) -> Status:
+    """SPEC section 2: what a credential is good for at `now` (secrets not needed)."""
+    if needs_login:
+        return Status.NEEDS_LOGIN
+    if is_past(expires_at, now):
+        return Status.EXPIRED if can_refresh else Status.NEEDS_LOGIN
+    return Status.AUTHENTICATED
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What can be said of a stored credential without its secrets (and so without the key)."""
+
+    provider: ProviderId
+    account: AccountName
+    type: str
+    expires_at: int | None
+    can_refresh: bool
+    needs_login: bool
+    active: bool
+
+    def status(self, now: float) -> Status:
+        return credential_status(self.expires_at, self.can_refresh, self.needs_login, now)
+
+
 @dataclass(frozen=True)
 class StoredCredential:
     """A credential as the store holds it: whose it is, and whether it is active."""
@@ -130,12 +155,22 @@ class StoredCredential:
 
     def status(self, now: float) -> Status:
         """SPEC section 2: what this credential is good for at `now`."""
-        if self.needs_login:
-            return Status.NEEDS_LOGIN
         credential = self.credential
-        if isinstance(credential, OAuthToken) and is_past(credential.expires_at, now):
-            return Status.EXPIRED if credential.can_refresh else Status.NEEDS_LOGIN
-        return Status.AUTHENTICATED
+        can_refresh = isinstance(credential, OAuthToken) and credential.can_refresh
+        return credential_status(self.expires_at, can_refresh, self.needs_login, now)
+
+    def summary(self) -> CredentialSummary:
+        credential = self.credential
+        can_refresh = isinstance(credential, OAuthToken) and credential.can_refresh
+        return CredentialSummary(
+            self.provider,
+            self.account,
+            self.type,
+            self.expires_at,
+            can_refresh,
+            self.needs_login,
+            self.active,
+        )
 
     def refresh_due(self, now: float) -> bool:
         """Whether the credential must be refreshed before it is used."""

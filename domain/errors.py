@@ -84,3 +84,11 @@ class OAuthErrorResponse(CodeMeshError):
         )
         self.error = error
         self.host = host
+
+
+class KeyUnavailable(CodeMeshError):
+    """The encryption key cannot be had (missing key file, no keychain entry, wrong passphrase)."""
+
+
+class SecretDoesNotDecrypt(CodeMeshError):
+    """A stored secret failed authentication: tampered with, or copied from another row."""

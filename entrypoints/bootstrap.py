@@ -19,14 +19,13 @@ from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.entrypoints.output import notice, warn
 
 if TYPE_CHECKING:
+    from code_mesh.adapters.field_cipher import FieldCipher
     from code_mesh.adapters.oauth_http import HttpOAuthGateway
     from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+    from code_mesh.application.ports import KeyVault
     from code_mesh.application.refresh import Refresher
     from code_mesh.application.settings import Settings
     from code_mesh.domain.credentials import OAuthToken, StoredCredential
-
-PROTECTION = "file permissions (0600), not encrypted"
-"""How secrets in the store are protected today; shown by `auth list`."""
 
 
 def environment() -> Mapping[str, str]:
@@ -60,7 +59,7 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
                 "no store was created and the file is untouched",
                 f"Fix or move {source} aside, then run the command again",
             ) from None
-        store = SqliteCredentialStore(new_store)
+        store = SqliteCredentialStore(new_store, _cipher(new_store))
         try:
             import_credentials(store, entries)
         finally:
@@ -70,17 +69,88 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
     return populate
 
 
+def _choose_protection(database: Path) -> dict[str, str]:
+    """For a store that has not recorded it: how its secrets will be protected (SPEC section 8).
+
+    Falling back to a key file is said plainly, once: the store remembers it said so."""
+    from code_mesh.adapters import store_meta
+    from code_mesh.adapters.key_vaults import keychain_usable, new_salt
+
+    if store_meta.read_meta(database).get(store_meta.PROTECTION):
+        return {}
+    if environment().get("CODE_MESH_PASSPHRASE"):
+        return {store_meta.PROTECTION: store_meta.PASSPHRASE, store_meta.PASSPHRASE_SALTS: new_salt()}
+    if keychain_usable():
+        return {store_meta.PROTECTION: store_meta.KEYCHAIN}
+    _after_migration.append(
+        f"No OS keychain is available here, so the key that encrypts your credentials is kept in "
+        f"{home().root / 'key'} (mode 0600). Back it up: without it the stored secrets cannot be read."
+    )
+    return {store_meta.PROTECTION: store_meta.KEYFILE, store_meta.FALLBACK_ANNOUNCED: "1"}
+
+
+_after_migration: list[str] = []
+"""Notices to give once the migration that recorded them has committed (never for a failed one)."""
+
+
+def _vault_for(database: Path, meta: Mapping[str, str]) -> KeyVault:
+    from code_mesh.adapters import store_meta
+    from code_mesh.adapters.key_vaults import KeychainVault, KeyFileVault, PassphraseVault
+    from code_mesh.domain.errors import KeyUnavailable
+
+    mode = store_meta.read_meta(database).get(store_meta.PROTECTION) or meta.get(store_meta.PROTECTION)
+    if mode == store_meta.PASSPHRASE:
+        passphrase = environment().get("CODE_MESH_PASSPHRASE")
+        if not passphrase:
+            raise KeyUnavailable(
+                "This store's key is derived from a passphrase, and CODE_MESH_PASSPHRASE is not set",
+                "Set CODE_MESH_PASSPHRASE to the passphrase the store was made with",
+            )
+        pending = meta.get(store_meta.PASSPHRASE_SALTS, "").split()
+        return PassphraseVault(passphrase, database, pending)
+    if mode == store_meta.KEYCHAIN:
+        return KeychainVault(home().root)
+    return KeyFileVault(home().root / "key")
+
+
+def _cipher(database: Path, meta: Mapping[str, str] | None = None) -> FieldCipher:
+    from code_mesh.adapters.field_cipher import FieldCipher
+    from code_mesh.adapters.store_meta import nothing_sealed
+
+    return FieldCipher(lambda: _vault_for(database, meta or {}), lambda: nothing_sealed(database))
+
+
+def _migration_attributes(database: Path) -> dict[str, object]:
+    meta = _choose_protection(database)
+    return {"meta": meta, "seal": _cipher(database, meta).seal}
+
+
 @functools.cache
 def open_store() -> SqliteCredentialStore:
-    """The store in the home directory, private and migrated to the current schema."""
+    """The store in the home directory, private, migrated, its secrets sealed with the vault's key."""
     from code_mesh.adapters.schema_migrator import ensure_schema
     from code_mesh.adapters.sqlite_store import SqliteCredentialStore
 
     where = home()
     prepare_home(where, warn)
     populate = _take_over_auth_json(where.auth_json) if where.auth_json.is_file() else None
-    ensure_schema(where.database, where.schema_lock, populate)
-    return SqliteCredentialStore(where.database)
+    ensure_schema(where.database, where.schema_lock, populate, _migration_attributes)
+    for text in _after_migration:
+        notice(text)
+    _after_migration.clear()
+    return SqliteCredentialStore(where.database, _cipher(where.database))
+
+
+def key_vault() -> KeyVault:
+    """The vault of the store in the home directory (opened, so migrated, first)."""
+    open_store()
+    return _vault_for(home().database, {})
+
+
+def protection() -> str:
+    from code_mesh.adapters.store_meta import PROTECTION, describe_protection, read_meta
+
+    return describe_protection(read_meta(home().database).get(PROTECTION), home().root)
 
 
 @functools.cache

@@ -61,7 +61,11 @@ _AUTH_COMMANDS = (
     ("switch", "switch:switch", "Make a stored account the active one."),
     ("export", "export:export", "Write the store as auth.json (secrets in the clear, mode 0600)."),
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),
+    ("doctor", "doctor:doctor", "Check the store, its key, permissions and credentials."),
 )
+key = App(name="key", help="Manage the key that encrypts stored secrets.")
+auth.command(key)
+key.command(f"{_COMMANDS}.key:rotate", name="rotate", help="Re-encrypt every secret under a new key.")
 app.command(f"{_COMMANDS}.run:run", name="run", help="Send a message to a provider and stream the reply.")
 for name, target, summary in _AUTH_COMMANDS:
     auth.command(f"{_COMMANDS}.{target}", name=name, help=summary, alias="ls" if name == "list" else None)
@@ -79,7 +83,7 @@ def run(arguments: list[str]) -> int:
         return error.exit_code
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as error:  # a bug: say so without a traceback that could carry a secret
         if os.environ.get("CODE_MESH_DEBUG"):

@@ -35,7 +35,9 @@ def print_fresh_token(arguments: list[str]) -> int | None:
         # Imported only when no environment variable answered: sqlite3 is the biggest cost here.
         from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
 
-        return SqliteTokenReader(os.path.abspath(os.path.expanduser(home))).read(provider, account)
+        return SqliteTokenReader(os.path.abspath(os.path.expanduser(home)), os.environ).read(
+            provider, account
+        )
 
     token = fresh_token(provider, account, os.environ, read_record, time.time())
     if token is None:

@@ -84,7 +84,7 @@ def list_credentials_command(
     if json:
         document = {
             "store": store.location,
-            "protection": bootstrap.PROTECTION,
+            "protection": bootstrap.protection(),
             "credentials": [row.as_json() for row in rows],
         }
         say(json_module.dumps(document, indent=2))
@@ -96,5 +96,5 @@ def list_credentials_command(
         say("A set environment variable is used instead of its provider's stored credentials.")
     say("* the active account of its provider")
     say(f"Store: {store.location}")
-    say(f"Secrets: {bootstrap.PROTECTION}")
+    say(f"Secrets: {bootstrap.protection()}")
     return 0

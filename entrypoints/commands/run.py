@@ -74,7 +74,7 @@ def run(
         provider_id = provider_argument(provider)
     else:
         with bootstrap.open_store().reading() as repository:
-            stored = repository.all()
+            stored = repository.summaries()
         provider_id = default_provider(config, bootstrap.environment(), stored, bootstrap.clock().now())
     target = chat_target(provider_id, config)
     token, stored_credential = _resolve(provider_id, account_name)

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from code_mesh.adapters.field_cipher import FieldCipher
+from code_mesh.adapters.key_vaults import KeyFileVault
 from code_mesh.adapters.memory_store import InMemoryCredentialStore
 from code_mesh.adapters.schema_migrator import ensure_schema
 from code_mesh.adapters.sqlite_store import SqliteCredentialStore
 from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
+from code_mesh.adapters.store_meta import KEYFILE, PROTECTION, nothing_sealed, write_meta
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -28,11 +31,14 @@ WORK = AccountName("work")
 
 
 def make_sqlite_store(tmp_path: Path) -> SqliteCredentialStore:
+    """A real store file whose secrets are sealed with a key file, as on a machine without a keychain."""
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     database = home / "auth.db"
     ensure_schema(database, home / "locks" / "schema.lock")
-    return SqliteCredentialStore(database)
+    write_meta(database, {PROTECTION: KEYFILE})
+    cipher = FieldCipher(lambda: KeyFileVault(home / "key"), lambda: nothing_sealed(database))
+    return SqliteCredentialStore(database, cipher)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -110,6 +116,16 @@ class TestCredentialStoreContract:
             raise RuntimeError("half-way")
         with store.reading() as repository:
             assert [c.credential for c in repository.all()] == [ApiKey(Secret("kept"))]
+
+    def test_summaries_say_everything_but_the_secrets(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("k")))
+            repository.save(
+                OPENAI, WORK, OAuthToken(Secret("a"), Secret("r"), 1_900_000_000), needs_login=True
+            )
+            repository.save(ANTHROPIC, DEFAULT, OAuthToken(Secret("a"), None, 5), activate=False)
+        with store.reading() as repository:
+            assert repository.summaries() == [stored.summary() for stored in repository.all()]
 
     def test_all_is_ordered_by_provider_then_active_then_account(self, store: CredentialStore) -> None:
         with store.writing() as repository:

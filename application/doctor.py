@@ -1,0 +1,162 @@
+"""Use case: `auth doctor` — every check the store can fail, one line each with a next step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.credentials import Status
+from code_mesh.domain.errors import CodeMeshError, SecretDoesNotDecrypt
+from code_mesh.domain.providers import profile_for
+
+
+class Level(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    level: Level
+    message: str
+    next_step: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "check": self.name,
+            "level": str(self.level),
+            "message": self.message,
+            "next_step": self.next_step,
+        }
+
+
+class StoreInspector(Protocol):
+    """What only the store's adapter can look at."""
+
+    def loose_permissions(self) -> list[str]:
+        """Paths (home, files) open to other users, each described with its mode."""
+        ...
+
+    def integrity(self) -> str:
+        """`PRAGMA integrity_check`'s first line ("ok" when healthy)."""
+        ...
+
+    def revision(self) -> tuple[str | None, str]:
+        """(the store's schema revision, the newest this code knows)."""
+        ...
+
+    def protection(self) -> str: ...
+
+
+def undecryptable(store: CredentialStore) -> list[str]:
+    """The credentials whose secrets do not open; raises KeyUnavailable when no key is at hand."""
+    failed = []
+    with store.reading() as repository:
+        for summary in repository.summaries():
+            try:
+                repository.get(summary.provider, summary.account)
+            except SecretDoesNotDecrypt:
+                failed.append(f"{summary.provider}:{summary.account}")
+    return failed
+
+
+def run_checks(
+    store: CredentialStore, inspector: StoreInspector, environ: Mapping[str, str], now: float
+) -> list[Check]:
+    checks: list[Check] = []
+    loose = inspector.loose_permissions()
+    checks.append(
+        Check(
+            "permissions",
+            Level.PROBLEM,
+            "open to other users: " + "; ".join(loose),
+            "Run `chmod 700` on the home and `chmod 600` on its files (any code-mesh command narrows them)",
+        )
+        if loose
+        else Check("permissions", Level.OK, "the home is 0700 and its files 0600")
+    )
+    integrity = inspector.integrity()
+    checks.append(
+        Check("integrity", Level.OK, "PRAGMA integrity_check: ok")
+        if integrity == "ok"
+        else Check(
+            "integrity",
+            Level.PROBLEM,
+            f"PRAGMA integrity_check: {integrity}",
+            "Restore auth.db from an `auth export` backup",
+        )
+    )
+    revision, head = inspector.revision()
+    checks.append(
+        Check("schema", Level.OK, f"schema revision {revision} (current)")
+        if revision == head
+        else Check(
+            "schema",
+            Level.PROBLEM,
+            f"schema revision {revision}, this code-mesh expects {head}",
+            "Upgrade code-mesh",
+        )
+    )
+    try:
+        failed = undecryptable(store)
+    except CodeMeshError as error:
+        checks.append(
+            Check("key", Level.PROBLEM, f"{inspector.protection()}: {error.message}", error.next_step)
+        )
+    else:
+        checks.append(
+            Check(
+                "key",
+                Level.PROBLEM,
+                "these do not decrypt: " + ", ".join(failed),
+                "Log in to those providers again",
+            )
+            if failed
+            else Check("key", Level.OK, f"{inspector.protection()}; every stored secret decrypts")
+        )
+    with store.reading() as repository:
+        summaries = repository.summaries()
+    stale = [
+        f"{c.provider}:{c.account} ({c.status(now)})"
+        for c in summaries
+        if c.status(now) in (Status.EXPIRED, Status.NEEDS_LOGIN)
+    ]
+    needs_login = [c for c in summaries if c.status(now) is Status.NEEDS_LOGIN]
+    if needs_login:
+        checks.append(
+            Check(
+                "credentials",
+                Level.WARNING,
+                "not usable: " + ", ".join(stale),
+                f"Run `code-mesh auth login {needs_login[0].provider}`",
+            )
+        )
+    elif stale:
+        checks.append(Check("credentials", Level.OK, "expired, refreshed on next use: " + ", ".join(stale)))
+    else:
+        checks.append(
+            Check("credentials", Level.OK, f"{len(summaries)} stored, none expired or needing a login")
+        )
+    shadowed = sorted(
+        {
+            f"{profile_for(c.provider).env_var} overrides {c.provider}"
+            for c in summaries
+            if profile_for(c.provider).env_var and environ.get(profile_for(c.provider).env_var or "")
+        }
+    )
+    checks.append(
+        Check(
+            "environment",
+            Level.WARNING,
+            "; ".join(shadowed),
+            "Unset the variable to use the stored credential",
+        )
+        if shadowed
+        else Check("environment", Level.OK, "no environment variable overrides a stored credential")
+    )
+    return checks

@@ -1,0 +1,44 @@
+"""Reading a store's rows as the tests need them: secrets opened with the home's key file.
+
+Since secrets are sealed at rest (SPEC section 8), a test that checks what was stored
+opens the sealed columns here, with the same primitives the product uses.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from code_mesh.adapters.aes_gcm import associated_data, is_sealed, open_sealed
+from code_mesh.adapters.key_list import parse_key_list
+
+SECRET_COLUMNS = ("api_key", "access_token", "refresh_token", "custom_data")
+
+
+def home_keys(home: Path) -> dict[str, bytes]:
+    return dict(parse_key_list((home / "key").read_text()))
+
+
+def decrypted_rows(home: Path) -> list[dict[str, Any]]:
+    """Every credentials row as a dict, secret columns opened (they must be sealed)."""
+    connection = sqlite3.connect(home / "auth.db")
+    connection.row_factory = sqlite3.Row
+    try:
+        rows = [
+            dict(row) for row in connection.execute("SELECT * FROM credentials ORDER BY provider, account")
+        ]
+    finally:
+        connection.close()
+    keys = home_keys(home) if any(row[c] for row in rows for c in SECRET_COLUMNS) else {}
+    for row in rows:
+        for column in SECRET_COLUMNS:
+            value = row[column]
+            if value is not None:
+                assert is_sealed(value), (
+                    f"{column} of {row['provider']}:{row['account']} is stored in the clear"
+                )
+                row[column] = open_sealed(
+                    keys, value, associated_data(row["provider"], row["account"], column)
+                )
+    return rows
