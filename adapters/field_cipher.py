@@ -62,9 +62,9 @@ class FieldCipher:
             return open_sealed(self._all_keys(), value, associated_data(provider, account, field))
         except UnknownKey as missing:
             raise KeyUnavailable(
-                f"The key {missing.key_id} that sealed the secrets of {provider}:{account} is not in "
-                f"{self.vault.description.split(', ', 1)[-1]}; nothing was changed",
-                "Restore the key (or set the right CODE_MESH_PASSPHRASE) and try again",
+                f"The secrets of {provider}:{account} were sealed with key {missing.key_id}, which is not in "
+                f"{self.vault.where}; nothing was changed",
+                "Restore that key (or set the passphrase the store was made with) and try again",
             ) from None
         except OpenFailed:
             raise SecretDoesNotDecrypt(

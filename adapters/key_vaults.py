@@ -42,6 +42,7 @@ class _ListVault:
     """Shared logic: a list of keys kept somewhere as text."""
 
     description = ""
+    where = ""
 
     def _load(self) -> list[tuple[str, bytes]]:
         raise NotImplementedError
@@ -50,7 +51,10 @@ class _ListVault:
         raise NotImplementedError
 
     def keys(self) -> dict[str, bytes]:
-        return dict(self._load())
+        keys = self._load()
+        if not keys:
+            raise self._missing()
+        return dict(keys)
 
     def active_key_id(self) -> str:
         keys = self._load()
@@ -78,6 +82,7 @@ class KeyFileVault(_ListVault):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.description = f"AES-256-GCM, key in {path} (no OS keychain)"
+        self.where = f"the key file {path}"
 
     def _load(self) -> list[tuple[str, bytes]]:
         try:
@@ -117,6 +122,7 @@ class KeychainVault(_ListVault):
         self._username = str(home)
         backend = type(keyring.get_keyring())
         self.description = f"AES-256-GCM, key in the OS keychain ({backend.__module__}.{backend.__name__})"
+        self.where = "the OS keychain"
 
     def _load(self) -> list[tuple[str, bytes]]:
         try:
@@ -174,6 +180,7 @@ class PassphraseVault:
     """Keys derived from CODE_MESH_PASSPHRASE with scrypt; the salts live in the store's meta."""
 
     description = "AES-256-GCM, key derived from CODE_MESH_PASSPHRASE (scrypt)"
+    where = "the key derived from CODE_MESH_PASSPHRASE (is it the passphrase the store was made with?)"
 
     def __init__(self, passphrase: str, database: Path, pending_salts: Sequence[str] = ()) -> None:
         self._passphrase = passphrase

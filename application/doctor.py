@@ -119,8 +119,12 @@ def run_checks(
             if failed
             else Check("key", Level.OK, f"{inspector.protection()}; every stored secret decrypts")
         )
-    with store.reading() as repository:
-        summaries = repository.summaries()
+    try:
+        with store.reading() as repository:
+            summaries = repository.summaries()
+    except CodeMeshError as error:
+        checks.append(Check("credentials", Level.PROBLEM, error.message, error.next_step))
+        return checks
     stale = [
         f"{c.provider}:{c.account} ({c.status(now)})"
         for c in summaries

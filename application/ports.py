@@ -95,6 +95,11 @@ class KeyVault(Protocol):
         """Where the key is, for people: shown by `auth list` and `auth doctor`."""
         ...
 
+    @property
+    def where(self) -> str:
+        """Where the key was expected, for error messages."""
+        ...
+
     def active_key_id(self) -> str: ...
 
     def keys(self) -> dict[str, bytes]:

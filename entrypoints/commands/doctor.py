@@ -20,10 +20,9 @@ def doctor(
     json: Annotated[bool, Parameter(negative=(), help="Print the checks as JSON for scripts.")] = False,
 ) -> int:
     """Check permissions, integrity, schema, the key and every secret, credentials and environment."""
+    inspector = SqliteInspector(bootstrap.home())  # before opening: opening narrows permissions
     store = bootstrap.open_store()
-    checks = run_checks(
-        store, SqliteInspector(bootstrap.home()), bootstrap.environment(), bootstrap.clock().now()
-    )
+    checks = run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
     problem = any(check.level is Level.PROBLEM for check in checks)
     if json:
         say(json_module.dumps({"store": store.location, "checks": [c.as_json() for c in checks]}, indent=2))
