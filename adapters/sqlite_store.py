@@ -297,8 +297,7 @@ def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreU
         )
     return StoreUnavailable(
         f"The store {path} cannot be read ({reason}); nothing in it was changed",
-        "Move the file aside and restore it from an `auth export` backup, "
-        "or run `code-mesh auth doctor` once available",
+        "Run `code-mesh auth doctor`, then move the file aside and restore it from an `auth export` backup",
     )
 
 

@@ -231,3 +231,22 @@ def test_doctor_reports_each_problem(cli: CliRunner, home: Path) -> None:
     connection.close()
     newer = cli("auth", "doctor")
     assert newer.returncode == 1 and "newer code-mesh" in newer.stderr
+
+
+def test_doctor_reports_a_damaged_store(cli: CliRunner, home: Path) -> None:
+    document = json.dumps(
+        {"credentials": {f"p{n:03d}": {"type": "api_key", "key": f"k{n}"} for n in range(300)}}
+    )
+    assert cli("auth", "import", "-", input=document).returncode == 0
+    connection = sqlite3.connect(home / "auth.db")
+    root = connection.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'credentials_active'"
+    ).fetchone()[0]
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    connection.close()
+    with (home / "auth.db").open("r+b") as database:  # damage the index, not the header
+        database.seek((root - 1) * page_size + 8)
+        database.write(b"\x00" * 64)
+    doctor = cli("auth", "doctor")
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr
+    assert "problem integrity" in " ".join(doctor.stdout.split())
