@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 from httpx_sse import EventSource
 
+from code_mesh.adapters.debug_log import http_hooks
 from code_mesh.adapters.oauth_http import USER_AGENT
 from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
 from code_mesh.application.run_message import (
@@ -76,6 +77,7 @@ class HttpChatClient:
             timeout=httpx.Timeout(timeout, read=timeout),
             transport=transport,
             headers={"User-Agent": USER_AGENT},
+            event_hooks=http_hooks("chat"),
         )
 
     def stream(

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from code_mesh import __version__
+from code_mesh.adapters.debug_log import describe_fields, http_hooks, logger
 from code_mesh.application.ports import TokenEndpoint
 from code_mesh.domain.errors import OAuthErrorResponse, ProviderUnavailable
 from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
@@ -38,6 +39,7 @@ class HttpOAuthGateway:
             transport=transport,
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            event_hooks=http_hooks("oauth"),
         )
 
     def close(self) -> None:
@@ -92,6 +94,9 @@ class HttpOAuthGateway:
         self, url: str, *, as_json: bool, fields: dict[str, str], headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
         options: dict[str, Any] = {"json": fields} if as_json else {"data": fields}
+        logger("oauth").debug(
+            "POST %s %s body: %s", url, "JSON" if as_json else "form", describe_fields(fields)
+        )
         return self._json(self._send("POST", url, headers=headers, **options))
 
     # -- token responses -------------------------------------------------------------------

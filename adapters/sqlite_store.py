@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import DBAPIError
 
+from code_mesh.adapters.debug_log import logger
 from code_mesh.adapters.field_cipher import FieldCipher
 from code_mesh.adapters.sqlite_engine import BEGIN_OPTION, make_engine
 from code_mesh.adapters.sqlite_tables import credentials as table
@@ -197,6 +198,7 @@ class SqliteRepository:
     def reseal_all(self, key_id: str) -> int:
         """Open every secret and seal it again under `key_id` (the caller's transaction)."""
         rows = self._connection.execute(select(table)).all()
+        _log.debug("reseal %d credential(s) under key %s", len(rows), key_id)
         for row in rows:
             fields = _Fields(self._cipher, row.provider, row.account)
             values = {
@@ -229,6 +231,12 @@ class SqliteRepository:
         """One executemany: upserts keep `activation` unless the write activates."""
         if not writes:
             return
+        _log.debug(
+            "save %d credential(s): %s",
+            len(writes),
+            ", ".join(f"{w.provider}:{w.account} ({w.credential.type})" for w in writes[:5])
+            + (" …" if len(writes) > 5 else ""),
+        )
         now = int(time.time())
         next_activation = self._next_activation()
         activating: list[dict[str, Any]] = []
@@ -266,12 +274,14 @@ class SqliteRepository:
         )
 
     def delete(self, provider: ProviderId, account: AccountName) -> bool:
+        _log.debug("delete %s:%s", provider, account)
         result = self._connection.execute(
             delete(table).where(table.c.provider == provider, table.c.account == account)
         )
         return result.rowcount > 0
 
     def mark_needs_login(self, provider: ProviderId, account: AccountName) -> None:
+        _log.debug("mark %s:%s needs-login", provider, account)
         self._connection.execute(
             update(table)
             .where(table.c.provider == provider, table.c.account == account)
@@ -279,11 +289,15 @@ class SqliteRepository:
         )
 
     def activate(self, provider: ProviderId, account: AccountName) -> None:
+        _log.debug("activate %s:%s", provider, account)
         self._connection.execute(
             update(table)
             .where(table.c.provider == provider, table.c.account == account)
             .values(activation=self._next_activation())
         )
+
+
+_log = logger("store")
 
 
 def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreUnavailable:
@@ -315,6 +329,7 @@ class SqliteCredentialStore:
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[SqliteRepository]:
+        _log.debug("BEGIN %s on %s", begin, self._path)
         try:
             with self._engine.connect() as connection:
                 connection = connection.execution_options(**{BEGIN_OPTION: begin})

@@ -76,6 +76,10 @@ def run(arguments: list[str]) -> int:
     if "--debug" in arguments:
         arguments = [word for word in arguments if word != "--debug"]
         os.environ["CODE_MESH_DEBUG"] = "1"
+    if os.environ.get("CODE_MESH_DEBUG"):
+        from code_mesh.adapters.debug_log import enable_debug_logging
+
+        enable_debug_logging()
     try:
         result = app(arguments)
     except CodeMeshError as error:
