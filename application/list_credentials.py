@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
-from code_mesh.domain.credentials import Status
+from code_mesh.domain.credentials import CredentialSummary, Status
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.providers import BUILTIN_PROVIDERS, CustomProvider, profile_for
 
@@ -54,7 +54,10 @@ def list_credentials(
         stored = repository.summaries()
     rows: list[CredentialRow] = []
     seen: set[str] = set()
-    providers = sorted({c.provider for c in stored})
+    by_provider: dict[str, list[CredentialSummary]] = {}
+    for summary in stored:
+        by_provider.setdefault(summary.provider, []).append(summary)
+    providers = sorted(by_provider)
     env_only = [
         ProviderId(p)
         for p, profile in BUILTIN_PROVIDERS.items()
@@ -76,7 +79,7 @@ def list_credentials(
                     None,
                 )
             )
-        for credential in (c for c in stored if c.provider == provider):
+        for credential in by_provider.get(provider, []):
             rows.append(
                 CredentialRow(
                     provider=provider,
