@@ -44,8 +44,20 @@ def resolve_home(environ: Mapping[str, str]) -> Home:
     return Home(root.absolute())
 
 
+def _refuse_foreign(path: Path, owner: int) -> None:
+    """Another user's file would let that user read or plant credentials: never use it."""
+    if owner != os.getuid():
+        raise StoreUnavailable(
+            f"{path} belongs to another user (uid {owner}), so code-mesh will not use it; "
+            "nothing was changed",
+            "Use your own CODE_MESH_HOME, or have the owner remove the file",
+        )
+
+
 def _narrow(path: Path, wanted: int, warn: Callable[[str], None]) -> None:
-    mode = stat.S_IMODE(path.lstat().st_mode)
+    info = path.lstat()
+    _refuse_foreign(path, info.st_uid)
+    mode = stat.S_IMODE(info.st_mode)
     if mode & ~wanted:
         path.chmod(wanted)
         warn(f"{path} was open to other users (mode {mode:04o}); narrowed to {wanted:04o}")
