@@ -28,6 +28,18 @@ def clean_environment(home: Path, extra: Mapping[str, str] | None = None) -> dic
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
+KEYFILE_NOTICE = "No OS keychain is available here"
+"""How the line starts that says, once, where a new store's key file is (SPEC section 8)."""
+
+
+def lines_besides_the_keyfile_notice(stderr: str, *, creates_the_store: bool) -> list[str]:
+    """stderr's lines other than the key-file notice, which must be there once exactly when
+    the command is the one that creates the store, and never otherwise."""
+    lines = stderr.splitlines()
+    notices = [line for line in lines if line.startswith(KEYFILE_NOTICE)]
+    assert len(notices) == (1 if creates_the_store else 0), stderr
+    return [line for line in lines if not line.startswith(KEYFILE_NOTICE)]
+
 
 def command_line(*arguments: str) -> list[str]:
     """The installed program, run by the interpreter running the tests."""

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliRunner, clean_environment, command_line
+from conftest import KEYFILE_NOTICE, CliRunner, clean_environment, command_line
+from store_reader import decrypted_rows
 
 
 def start_waiting_on_stdin(home: Path, *arguments: str) -> subprocess.Popen[str]:
@@ -45,12 +46,9 @@ def release_together(processes: list[subprocess.Popen[str]], inputs: list[str]) 
     return results
 
 
-def credentials_in(database: Path) -> list[tuple[str, str]]:
-    connection = sqlite3.connect(database)
-    try:
-        return connection.execute("SELECT provider, api_key FROM credentials ORDER BY provider").fetchall()
-    finally:
-        connection.close()
+def credentials_in(home: Path) -> list[tuple[str, str]]:
+    """Each stored provider with its API key, opened with the home's key (it must be sealed with it)."""
+    return [(row["provider"], row["api_key"]) for row in decrypted_rows(home)]
 
 
 @pytest.mark.slow
@@ -60,7 +58,7 @@ def test_32_simultaneous_logins_to_32_providers_all_land(cli: CliRunner, home: P
     processes = [start_waiting_on_stdin(home, "auth", "login", p, "--with-key") for p in providers]
     results = release_together(processes, [f"sk-{p}" for p in providers])
     assert [code for code, _ in results] == [0] * 32, [err for code, err in results if code]
-    assert credentials_in(home / "auth.db") == [(p, f"sk-{p}") for p in providers]
+    assert credentials_in(home) == [(p, f"sk-{p}") for p in providers]
 
 
 @pytest.mark.slow
@@ -69,17 +67,19 @@ def test_10_processes_on_an_empty_home_leave_one_schema(home: Path) -> None:
     processes = [start_waiting_on_stdin(home, "auth", "login", p, "--with-key") for p in providers]
     results = release_together(processes, [f"sk-{p}" for p in providers])
     assert [code for code, _ in results] == [0] * 10, [err for code, err in results if code]
+    # One of them made the store, and with it the key file: that is said once, not by each process.
+    assert sum(KEYFILE_NOTICE in err for _, err in results) == 1, [err for _, err in results]
     connection = sqlite3.connect(home / "auth.db")
     try:
         assert connection.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
         tables = connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
         ).fetchall()
-        assert tables == [("alembic_version",), ("credentials",)]
+        assert tables == [("alembic_version",), ("credentials",), ("store_meta",)]
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         connection.close()
-    assert credentials_in(home / "auth.db") == [(p, f"sk-{p}") for p in providers]
+    assert credentials_in(home) == [(p, f"sk-{p}") for p in providers]
     assert sorted(p.name for p in home.iterdir() if p.is_file()) == ["auth.db"] or all(
         not p.name.startswith(".auth.db.new") for p in home.iterdir()
     )

@@ -8,7 +8,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-from conftest import CliRunner, clean_environment, command_line
+from conftest import CliRunner, clean_environment, command_line, lines_besides_the_keyfile_notice
+from store_reader import decrypted_rows
 
 
 def mode(path: Path) -> int:
@@ -109,11 +110,18 @@ def test_first_use_takes_over_a_code_mesh_auth_json(cli: CliRunner, home: Path) 
     (home / "auth.json").chmod(0o600)
     result = cli("auth", "list", "--json")
     assert result.returncode == 0, result.stderr
-    assert result.stderr.count("\n") == 1 and "Took over 2 credential(s)" in result.stderr
+    assert result.stderr.count("\n") == 2, result.stderr
+    others = lines_besides_the_keyfile_notice(result.stderr, creates_the_store=True)
+    assert len(others) == 1 and "Took over 2 credential(s)" in others[0], result.stderr
     rows = {row["provider"]: row for row in json.loads(result.stdout)["credentials"]}
     assert rows["anthropic"]["type"] == "oauth" and rows["anthropic"]["expires_at"] == 4102444800
     assert cli("auth", "token", "openai").stdout == "sk-legacy\n"
     assert cli("auth", "token", "anthropic").stdout == "at-legacy\n"
+    # Taken over sealed, like any other write (SPEC section 8).
+    assert [
+        (row["provider"], row["api_key"], row["access_token"], row["refresh_token"])
+        for row in decrypted_rows(home)
+    ] == [("anthropic", None, "at-legacy", "rt-legacy"), ("openai", "sk-legacy", None, None)]
     # Only on first use: the next command says nothing more.
     assert cli("auth", "list").stderr == ""
 
@@ -170,3 +178,18 @@ def test_opencode_export_and_import(cli: CliRunner, home: Path, tmp_path: Path) 
     assert exported.returncode == 0, exported.stderr
     assert json.loads((tmp_path / "oc.json").read_text()) == opencode
     assert mode(tmp_path / "oc.json") == 0o600
+
+
+def test_a_store_owned_by_another_user_is_refused(cli: CliRunner, home: Path) -> None:
+    assert cli("auth", "login", "openai", "--with-key", input="sk-mine").returncode == 0
+    if os.getuid() != 0:
+        import pytest
+
+        pytest.skip("only root can hand a file to another user")
+    os.chown(home / "auth.db", 65534, 65534)
+    for arguments in (("auth", "list"), ("auth", "token", "openai")):
+        result = cli(*arguments)
+        assert result.returncode == 1, arguments
+        assert "belongs to another user (uid 65534)" in result.stderr and "Traceback" not in result.stderr
+        assert "sk-mine" not in result.stdout
+    assert (home / "auth.db").stat().st_uid == 65534

@@ -20,6 +20,15 @@ SECRETS = {
 }
 
 
+def secrets_in_the_store_files(home: Path) -> list[str]:
+    """The scenario's secrets found in the bytes of auth.db and its WAL: what `strings` would show."""
+    stored = b"".join(
+        (home / name).read_bytes() for name in ("auth.db", "auth.db-wal") if (home / name).exists()
+    )
+    assert stored, "no store to look in"
+    return [name for name, secret in SECRETS.items() if secret.encode() in stored]
+
+
 def test_whole_scenario_prints_no_secret_outside_token_and_export(
     cli: CliRunner, home: Path, tmp_path: Path
 ) -> None:
@@ -63,6 +72,8 @@ def test_whole_scenario_prints_no_secret_outside_token_and_export(
     assert run("auth", "token", "azure").stdout == SECRETS["data-token"] + "\n"
     run("auth", "export")
     run("auth", "export", "--format", "opencode", "--output", "-")
+    # Every secret is stored now: none of them is in the clear in the files (SPEC section 8).
+    assert secrets_in_the_store_files(home) == []
     # Errors on purpose, some with a secret sitting in the bad input.
     bad = json.dumps(
         {"credentials": {"x": {"type": "oauth", "access_token": SECRETS["bad-file"], "expires_at": "soon"}}}
@@ -86,3 +97,5 @@ def test_whole_scenario_prints_no_secret_outside_token_and_export(
             assert secret not in output, f"{name} leaked by {result.args[3:]}"
     exported = "".join(result.stdout for result in allowed)
     assert SECRETS["access"] in exported and SECRETS["data-token"] in exported
+    # Nor, at the end, in anything the store's files kept of what was written and removed.
+    assert secrets_in_the_store_files(home) == []

@@ -13,6 +13,7 @@ from anthropic_login import configure_anthropic, log_in_to_anthropic, make_token
 from cli_process import CliProcess, write_config
 from conftest import CliRunner
 from servers.fake_anthropic import ACCESS_TOKEN_PREFIX, API_KEY_PREFIX, FakeAnthropic
+from store_reader import decrypted_rows
 
 
 @pytest.fixture
@@ -27,6 +28,7 @@ log_in = log_in_to_anthropic
 
 
 def stored_row(home: Path) -> tuple[object, ...]:
+    """The row as stored, secrets sealed: equal before and after means nothing was written."""
     connection = sqlite3.connect(home / "auth.db")
     try:
         return connection.execute(
@@ -76,7 +78,8 @@ def test_a_due_token_is_refreshed_and_the_rotation_stored(
     assert second["access_token"] != first["access_token"]
     assert token.stdout == second["access_token"] + "\n"
     assert anthropic.refresh_count == 1
-    assert stored_row(home)[3] == second["refresh_token"]
+    (row,) = decrypted_rows(home)
+    assert (row["access_token"], row["refresh_token"]) == (second["access_token"], second["refresh_token"])
     # Fresh again: no second refresh, and the fast path answers.
     assert cli("auth", "token", "anthropic").stdout == token.stdout
     refreshed = cli("auth", "refresh", "anthropic")

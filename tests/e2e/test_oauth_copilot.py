@@ -27,6 +27,7 @@ from servers.fake_github import (
     VERIFICATION_PATH,
     FakeGitHub,
 )
+from store_reader import decrypted_rows
 
 PROVIDER = "github-copilot"
 ERROR_PREFIX = "code-mesh: error:"
@@ -135,7 +136,12 @@ def log_in(spawn: Callable[..., CliProcess], fake: FakeGitHub) -> CliProcess:
 
 
 def store_rows(home: Path) -> list[dict[str, Any]]:
-    """Every stored credential row, secrets included, straight from auth.db ([] when there is none)."""
+    """Every stored credential row, secrets opened after checking they are sealed ([] when there is no store)."""
+    return decrypted_rows(home) if (home / "auth.db").exists() else []
+
+
+def sealed_rows(home: Path) -> list[dict[str, Any]]:
+    """Every stored credential row as it is in auth.db, secrets sealed: equal rows mean nothing was rewritten."""
     database = home / "auth.db"
     if not database.exists():
         return []
@@ -226,12 +232,12 @@ def test_a_revoked_github_token_keeps_the_credential_and_marks_it_needs_login(
 ) -> None:
     log_in(spawn, github)
     github.revoke(github.github_tokens[-1])
-    (before,) = store_rows(home)
+    (before,) = sealed_rows(home)
 
     result = cli("auth", "refresh", PROVIDER)
     assert result.returncode == 1
     assert_one_error(result.stderr, "bad_credentials", f"code-mesh auth login {PROVIDER}")
-    (after,) = store_rows(home)
+    (after,) = sealed_rows(home)
     kept = ("type", "access_token", "refresh_token", "expires_at", "scopes", "activation")
     assert {key: after[key] for key in kept} == {key: before[key] for key in kept}
     assert (before["needs_login"], after["needs_login"]) == (0, 1)

@@ -32,6 +32,7 @@ from servers.authlib_server import (
     is_loopback_callback,
     make_authorization_server,
 )
+from store_reader import decrypted_rows
 
 PROVIDER = "my-idp"
 PROVIDER_NAME = "My IdP"
@@ -130,7 +131,12 @@ def with_state(callback: str, state: str) -> str:
 
 
 def store_rows(home: Path) -> list[dict[str, Any]]:
-    """Every stored credential row, secrets included, straight from auth.db ([] when there is none)."""
+    """Every stored credential row, secrets opened after checking they are sealed ([] when there is no store)."""
+    return decrypted_rows(home) if (home / "auth.db").exists() else []
+
+
+def sealed_rows(home: Path) -> list[dict[str, Any]]:
+    """Every stored credential row as it is in auth.db, secrets sealed: equal rows mean nothing was rewritten."""
     database = home / "auth.db"
     if not database.exists():
         return []
@@ -271,12 +277,12 @@ def test_a_refused_refresh_keeps_the_credential_and_marks_it_needs_login(
     """invalid_grant (HTTP 400, RFC 6749 section 5.2) means log in again; nothing stored is thrown away."""
     log_in_with_browser(spawn, browser)
     idp.revoke_all_refresh_tokens()
-    (before,) = store_rows(home)
+    (before,) = sealed_rows(home)
 
     result = cli("auth", "refresh", PROVIDER)
     assert result.returncode == 1
     assert_one_error(result.stderr, "invalid_grant", f"code-mesh auth login {PROVIDER}")
-    (after,) = store_rows(home)
+    (after,) = sealed_rows(home)
     kept = ("type", "access_token", "refresh_token", "expires_at", "scopes", "activation")
     assert {key: after[key] for key in kept} == {key: before[key] for key in kept}
     assert (before["needs_login"], after["needs_login"]) == (0, 1)

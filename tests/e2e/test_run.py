@@ -20,7 +20,7 @@ import pytest
 
 from anthropic_login import log_in_to_anthropic
 from cli_process import CliProcess, write_config
-from conftest import CliRunner, clean_environment, command_line
+from conftest import CliRunner, clean_environment, command_line, lines_besides_the_keyfile_notice
 from servers.fake_anthropic import FakeAnthropic
 from servers.fake_github import FakeGitHub
 from servers.fake_llm_apis import ANTHROPIC_PATH, COPILOT_PATH, OPENAI_PATH, FakeLLMApis
@@ -90,9 +90,10 @@ default_model = "local-model"
         yield Fakes(llm, anthropic, github)
 
 
-def assert_one_error(result_stderr: str, *words: str) -> None:
+def assert_one_error(result_stderr: str, *words: str, creates_the_store: bool = False) -> None:
+    """One error line and nothing else; the command that creates the store also says, once, where its key is."""
     assert "Traceback" not in result_stderr
-    lines = result_stderr.strip().splitlines()
+    lines = lines_besides_the_keyfile_notice(result_stderr.strip(), creates_the_store=creates_the_store)
     assert len(lines) == 1 and lines[0].startswith("code-mesh: error: "), result_stderr
     for word in words:
         assert word in lines[0], lines[0]
@@ -289,7 +290,7 @@ def test_connection_refused(cli: CliRunner, home: Path) -> None:
 def test_no_credential_names_the_login_command(cli: CliRunner, fakes: Fakes) -> None:
     result = cli("run", "hello", "--provider", "openai")
     assert result.returncode == 1
-    assert_one_error(result.stderr, "code-mesh auth login openai")
+    assert_one_error(result.stderr, "code-mesh auth login openai", creates_the_store=True)
     nothing = cli("run", "hello")
     assert nothing.returncode == 1
     assert_one_error(nothing.stderr, "code-mesh auth login")
