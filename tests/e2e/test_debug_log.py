@@ -67,3 +67,59 @@ def test_oauth_flows_in_debug_mode_log_requests_and_no_secret(
     assert len(secrets) >= 10
     for secret in secrets:
         assert secret and secret not in log, "a secret reached the debug log"
+
+
+def test_generic_provider_flows_in_debug_mode_and_the_browser_argv(
+    cli: CliRunner, home: Path, tmp_path: Path
+) -> None:
+    """The browser login opens a real (stand-in) browser: its argv and the debug log hold no secret."""
+    import json
+    import sys
+
+    from servers.authlib_server import PUBLIC_CLIENT_ID, make_authorization_server
+
+    server = make_authorization_server()
+    server.auto_approve_devices = True
+    browser_log = tmp_path / "browser.log"
+    stand_in = tmp_path / "browser"
+    stand_in.write_text(
+        f'#!/bin/sh\nexec {sys.executable} {Path(__file__).resolve().parents[1] / "browser_stand_in.py"} "$@"\n'
+    )
+    stand_in.chmod(0o755)
+    env = {
+        "CODE_MESH_DEBUG": "1",
+        "DISPLAY": ":0",
+        "BROWSER": str(stand_in),
+        "CODE_MESH_TEST_BROWSER_LOG": str(browser_log),
+    }
+    with server.serve() as base:
+        write_config(
+            home,
+            f'[providers.my-idp]\nauthorize_url = "{base}/authorize"\ntoken_url = "{base}/token"\n'
+            f'device_authorization_url = "{base}/device_authorization"\nclient_id = "{PUBLIC_CLIENT_ID}"\n'
+            'scopes = ["openid", "offline_access"]\n',
+        )
+        browser_login = cli("auth", "login", "my-idp", "--method", "oauth", env=env)
+        assert browser_login.returncode == 0, browser_login.stderr
+        device_login = cli("auth", "login", "my-idp", "--method", "device", "--account", "second", env=env)
+        assert device_login.returncode == 0, device_login.stderr
+        refreshed = cli("auth", "refresh", "my-idp", env=env)
+        assert refreshed.returncode == 0, refreshed.stderr
+        secrets = [t.access_token for t in server.issued_tokens] + [
+            t.refresh_token for t in server.issued_tokens
+        ]
+        secrets += [r.form.get("code") for r in server.requests_to("/token") if r.form.get("code")]
+        secrets += [
+            r.form.get("code_verifier") for r in server.requests_to("/token") if r.form.get("code_verifier")
+        ]
+        secrets += [
+            r.form.get("device_code") for r in server.requests_to("/token") if r.form.get("device_code")
+        ]
+    argv_lines = [json.loads(line) for line in browser_log.read_text().splitlines()]
+    assert len(argv_lines) == 1 and argv_lines[0][1].startswith(f"{base}/authorize?")
+    log = browser_login.stderr + device_login.stderr + refreshed.stderr
+    assert "POST" in log and "code_mesh.store: save" in log
+    secrets = [s for s in secrets if s]
+    assert len(secrets) >= 6
+    for secret in secrets:
+        assert secret not in log and secret not in browser_log.read_text()
