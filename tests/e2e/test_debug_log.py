@@ -29,6 +29,24 @@ def test_oauth_flows_in_debug_mode_log_requests_and_no_secret(
         assert login.finish() == 0, login.stderr_text
         logs.append(login.stderr_text)
         secrets += [answer.split("#")[0], answer.split("#")[1]]
+        console = CliProcess(
+            home,
+            "auth",
+            "login",
+            "anthropic",
+            "--method",
+            "console",
+            "--no-browser",
+            "--account",
+            "console",
+            env=debug,
+        )
+        console_answer = anthropic.approve(console.wait_for_line(lambda line: line.startswith("http")))
+        console.answer(console_answer)
+        assert console.finish() == 0, console.stderr_text
+        logs.append(console.stderr_text)
+        secrets += [console_answer.split("#")[0], *anthropic.api_keys]
+        assert cli("auth", "switch", "anthropic", "default").returncode == 0
         make_token_due(home)
         token = cli("auth", "token", "anthropic", env=debug)
         assert token.returncode == 0
