@@ -73,12 +73,16 @@ def prepare_home(home: Home, warn: Callable[[str], None]) -> None:
         _narrow(root, DIRECTORY_MODE, warn)
         for entry in os.scandir(root):
             path = Path(entry.path)
-            if entry.is_symlink():
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir():
+                    _narrow(path, DIRECTORY_MODE, warn)
+                elif entry.is_file():
+                    _narrow(path, FILE_MODE, warn)
+            except FileNotFoundError:
+                # Another process's -wal/-shm or temporary file went away meanwhile: nothing to narrow.
                 continue
-            if entry.is_dir():
-                _narrow(path, DIRECTORY_MODE, warn)
-            elif entry.is_file():
-                _narrow(path, FILE_MODE, warn)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise StoreUnavailable(
