@@ -15,11 +15,18 @@ from code_mesh.domain.errors import KeyUnavailable, SecretDoesNotDecrypt
 
 
 class FieldCipher:
-    def __init__(self, vault: Callable[[], KeyVault], may_create_key: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        vault: Callable[[], KeyVault],
+        may_create_key: Callable[[], bool],
+        on_first_key: Callable[[KeyVault], None] = lambda vault: None,
+    ) -> None:
         """`may_create_key()` says whether a first key may be made: only while nothing is sealed,
-        so a lost key is reported, never silently replaced."""
+        so a lost key is reported, never silently replaced. `on_first_key` hears when one is made.
+        (Sealing runs inside the store's write transaction, so two processes never both make one.)"""
         self._vault_factory = vault
         self._may_create_key = may_create_key
+        self._on_first_key = on_first_key
         self._vault: KeyVault | None = None
         self._keys: dict[str, bytes] | None = None
 
@@ -45,7 +52,9 @@ class FieldCipher:
             if not self._may_create_key():
                 raise
             self.forget_keys()
-            return self.vault.add_key()
+            identifier = self.vault.add_key()
+            self._on_first_key(self.vault)
+            return identifier
 
     def seal(self, provider: str, account: str, field: str, value: str, key_id: str | None = None) -> str:
         identifier = key_id or self._active_key_id()

@@ -13,7 +13,6 @@ PROTECTION = "protection"
 """keychain | keyfile | passphrase"""
 PASSPHRASE_SALTS = "passphrase_salts"
 """Hex salts for scrypt, space-separated, the active one first."""
-FALLBACK_ANNOUNCED = "keychain_fallback_announced"
 
 KEYCHAIN, KEYFILE, PASSPHRASE = "keychain", "keyfile", "passphrase"
 

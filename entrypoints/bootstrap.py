@@ -70,9 +70,7 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
 
 
 def _choose_protection(database: Path) -> dict[str, str]:
-    """For a store that has not recorded it: how its secrets will be protected (SPEC section 8).
-
-    Falling back to a key file is said plainly, once: the store remembers it said so."""
+    """For a store that has not recorded it: how its secrets will be protected (SPEC section 8)."""
     from code_mesh.adapters import store_meta
     from code_mesh.adapters.key_vaults import keychain_usable, new_salt
 
@@ -82,15 +80,18 @@ def _choose_protection(database: Path) -> dict[str, str]:
         return {store_meta.PROTECTION: store_meta.PASSPHRASE, store_meta.PASSPHRASE_SALTS: new_salt()}
     if keychain_usable():
         return {store_meta.PROTECTION: store_meta.KEYCHAIN}
-    _after_migration.append(
-        f"No OS keychain is available here, so the key that encrypts your credentials is kept in "
-        f"{home().root / 'key'} (mode 0600). Back it up: without it the stored secrets cannot be read."
-    )
-    return {store_meta.PROTECTION: store_meta.KEYFILE, store_meta.FALLBACK_ANNOUNCED: "1"}
+    return {store_meta.PROTECTION: store_meta.KEYFILE}
 
 
-_after_migration: list[str] = []
-"""Notices to give once the migration that recorded them has committed (never for a failed one)."""
+def _announce_key_file(vault: KeyVault) -> None:
+    """The fallback is said plainly, once: when the key file is made (it is made only once)."""
+    from code_mesh.adapters.key_vaults import KeyFileVault
+
+    if isinstance(vault, KeyFileVault):
+        notice(
+            f"No OS keychain is available here, so the key that encrypts your credentials is kept in "
+            f"{vault.path} (mode 0600). Back it up: without it the stored secrets cannot be read."
+        )
 
 
 def _vault_for(database: Path, meta: Mapping[str, str]) -> KeyVault:
@@ -117,7 +118,9 @@ def _cipher(database: Path, meta: Mapping[str, str] | None = None) -> FieldCiphe
     from code_mesh.adapters.field_cipher import FieldCipher
     from code_mesh.adapters.store_meta import nothing_sealed
 
-    return FieldCipher(lambda: _vault_for(database, meta or {}), lambda: nothing_sealed(database))
+    return FieldCipher(
+        lambda: _vault_for(database, meta or {}), lambda: nothing_sealed(database), _announce_key_file
+    )
 
 
 def _migration_attributes(database: Path) -> dict[str, object]:
@@ -135,9 +138,6 @@ def open_store() -> SqliteCredentialStore:
     prepare_home(where, warn)
     populate = _take_over_auth_json(where.auth_json) if where.auth_json.is_file() else None
     ensure_schema(where.database, where.schema_lock, populate, _migration_attributes)
-    for text in _after_migration:
-        notice(text)
-    _after_migration.clear()
     return SqliteCredentialStore(where.database, _cipher(where.database))
 
 

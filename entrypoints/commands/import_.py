@@ -50,8 +50,11 @@ def import_credentials_command(
 ) -> int:
     """Import an auth.json (code-mesh or opencode layout): entries replace the same provider:account."""
     text, name = _read(path)
-    codec = detect_format(text) if format == "auto" else FORMATS[format]
-    entries = codec.decode(text)
+    try:
+        codec = detect_format(text) if format == "auto" else FORMATS[format]
+        entries = codec.decode(text)
+    except InvalidAuthFile as error:
+        raise InvalidAuthFile(f"{name}: {error.message}", error.next_step) from None
     store = bootstrap.open_store()
     planned = import_credentials(store, entries, dry_run=dry_run)
     if dry_run:
