@@ -9,6 +9,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
+from code_mesh.adapters.debug_log import logger
 from code_mesh.application.provider_registry import chat_target, default_provider
 from code_mesh.application.run_message import ChatRequest, run_message
 from code_mesh.application.token import (
@@ -33,6 +34,7 @@ def _resolve(
     (refreshed first when due). The stored credential is returned for a refresh after a 401."""
     from_env = token_from_environment(provider, account, bootstrap.environment())
     if from_env is not None:
+        logger("run").debug("credential for %s from %s", provider, from_env.source)
         return from_env, None
     current = find_credential(bootstrap.open_store(), provider, account)
 
@@ -42,6 +44,9 @@ def _resolve(
         return current
 
     token = token_of(current, bootstrap.clock().now(), refresh)
+    logger("run").debug(
+        "credential for %s from the store: %s:%s (%s)", provider, provider, current.account, token.type
+    )
     return token, current
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
+from code_mesh.adapters.debug_log import logger
 from code_mesh.application.token import stored_token, token_from_environment
 from code_mesh.domain.credentials import StoredCredential
 from code_mesh.entrypoints import bootstrap
@@ -35,5 +36,6 @@ def token(
 
         store = bootstrap.open_store()
         result = stored_token(store, provider_id, account_name, bootstrap.clock().now(), refresh)
+    logger("token").debug("credential for %s from %s", provider_id, result.source)
     say(result.secret.reveal())
     return 0

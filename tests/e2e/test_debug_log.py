@@ -50,6 +50,9 @@ def test_oauth_flows_in_debug_mode_log_requests_and_no_secret(
         make_token_due(home)
         token = cli("auth", "token", "anthropic", env=debug)
         assert token.returncode == 0
+        assert "credential for anthropic from store" in token.stderr, (
+            "debug says where the credential came from"
+        )
         logs.append(token.stderr)
         refreshed = cli("--debug", "auth", "refresh", "anthropic")
         assert refreshed.returncode == 0
