@@ -20,16 +20,27 @@ def home_keys(home: Path) -> dict[str, bytes]:
     return dict(parse_key_list((home / "key").read_text()))
 
 
-def decrypted_rows(home: Path) -> list[dict[str, Any]]:
-    """Every credentials row as a dict, secret columns opened (they must be sealed)."""
-    connection = sqlite3.connect(home / "auth.db")
+def sealed_rows(home: Path) -> list[dict[str, Any]]:
+    """Every credentials row as it is in auth.db, secrets sealed ([] when there is no store):
+    equal rows before and after mean nothing was rewritten."""
+    database = home / "auth.db"
+    if not database.exists():
+        return []
+    connection = sqlite3.connect(database)
     connection.row_factory = sqlite3.Row
     try:
-        rows = [
+        return [
             dict(row) for row in connection.execute("SELECT * FROM credentials ORDER BY provider, account")
         ]
     finally:
         connection.close()
+
+
+def decrypted_rows(home: Path) -> list[dict[str, Any]]:
+    """Every credentials row as a dict, secret columns opened (they must be sealed)."""
+    if not (home / "auth.db").exists():
+        raise FileNotFoundError(home / "auth.db")
+    rows = sealed_rows(home)
     keys = home_keys(home) if any(row[c] for row in rows for c in SECRET_COLUMNS) else {}
     for row in rows:
         for column in SECRET_COLUMNS:
@@ -42,3 +53,8 @@ def decrypted_rows(home: Path) -> list[dict[str, Any]]:
                     keys, value, associated_data(row["provider"], row["account"], column)
                 )
     return rows
+
+
+def store_rows(home: Path) -> list[dict[str, Any]]:
+    """`decrypted_rows`, or [] when there is no store (reading must not create one)."""
+    return decrypted_rows(home) if (home / "auth.db").exists() else []

@@ -27,7 +27,7 @@ from servers.fake_github import (
     VERIFICATION_PATH,
     FakeGitHub,
 )
-from store_reader import decrypted_rows
+from store_reader import sealed_rows, store_rows
 
 PROVIDER = "github-copilot"
 ERROR_PREFIX = "code-mesh: error:"
@@ -133,26 +133,6 @@ def log_in(spawn: Callable[..., CliProcess], fake: FakeGitHub) -> CliProcess:
     fake.approve(user_code)
     assert login.finish() == 0, login.stderr_text
     return login
-
-
-def store_rows(home: Path) -> list[dict[str, Any]]:
-    """Every stored credential row, secrets opened after checking they are sealed ([] when there is no store)."""
-    return decrypted_rows(home) if (home / "auth.db").exists() else []
-
-
-def sealed_rows(home: Path) -> list[dict[str, Any]]:
-    """Every stored credential row as it is in auth.db, secrets sealed: equal rows mean nothing was rewritten."""
-    database = home / "auth.db"
-    if not database.exists():
-        return []
-    connection = sqlite3.connect(database)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [
-            dict(row) for row in connection.execute("SELECT * FROM credentials ORDER BY provider, account")
-        ]
-    finally:
-        connection.close()
 
 
 def set_expiry(home: Path, sql_expression: str) -> None:

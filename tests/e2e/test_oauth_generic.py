@@ -32,7 +32,7 @@ from servers.authlib_server import (
     is_loopback_callback,
     make_authorization_server,
 )
-from store_reader import decrypted_rows
+from store_reader import sealed_rows, store_rows
 
 PROVIDER = "my-idp"
 PROVIDER_NAME = "My IdP"
@@ -128,26 +128,6 @@ def with_state(callback: str, state: str) -> str:
     parts = urlsplit(callback)
     query = {name: values[0] for name, values in parse_qs(parts.query).items()}
     return urlunsplit(parts._replace(query=urlencode({**query, "state": state})))
-
-
-def store_rows(home: Path) -> list[dict[str, Any]]:
-    """Every stored credential row, secrets opened after checking they are sealed ([] when there is no store)."""
-    return decrypted_rows(home) if (home / "auth.db").exists() else []
-
-
-def sealed_rows(home: Path) -> list[dict[str, Any]]:
-    """Every stored credential row as it is in auth.db, secrets sealed: equal rows mean nothing was rewritten."""
-    database = home / "auth.db"
-    if not database.exists():
-        return []
-    connection = sqlite3.connect(database)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [
-            dict(row) for row in connection.execute("SELECT * FROM credentials ORDER BY provider, account")
-        ]
-    finally:
-        connection.close()
 
 
 def make_due(home: Path) -> None:
