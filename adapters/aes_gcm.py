@@ -44,10 +44,6 @@ def is_sealed(value: str) -> bool:
     return value.startswith(PREFIX + ":")
 
 
-def key_id_of(value: str) -> str:
-    return value.split(":", 2)[1]
-
-
 def seal(key: bytes, key_id: str, plaintext: str, aad: bytes) -> str:
     nonce = os.urandom(NONCE_BYTES)
     sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), aad)

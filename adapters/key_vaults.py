@@ -41,7 +41,6 @@ format_keys = format_key_list
 class _ListVault:
     """Shared logic: a list of keys kept somewhere as text."""
 
-    description = ""
     where = ""
 
     def _load(self) -> list[tuple[str, bytes]]:
@@ -81,7 +80,6 @@ class _ListVault:
 class KeyFileVault(_ListVault):
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.description = f"AES-256-GCM, key in {path} (no OS keychain)"
         self.where = f"the key file {path}"
 
     def _load(self) -> list[tuple[str, bytes]]:
@@ -120,8 +118,6 @@ class KeychainVault(_ListVault):
 
         self._keyring = keyring
         self._username = str(home)
-        backend = type(keyring.get_keyring())
-        self.description = f"AES-256-GCM, key in the OS keychain ({backend.__module__}.{backend.__name__})"
         self.where = "the OS keychain"
 
     def _load(self) -> list[tuple[str, bytes]]:
@@ -179,7 +175,6 @@ def new_salt() -> str:
 class PassphraseVault:
     """Keys derived from CODE_MESH_PASSPHRASE with scrypt; the salts live in the store's meta."""
 
-    description = "AES-256-GCM, key derived from CODE_MESH_PASSPHRASE (scrypt)"
     where = "the key derived from CODE_MESH_PASSPHRASE (is it the passphrase the store was made with?)"
 
     def __init__(self, passphrase: str, database: Path, pending_salts: Sequence[str] = ()) -> None:

@@ -348,9 +348,5 @@ class SqliteCredentialStore:
         with self.writing() as repository:
             return repository.reseal_all(key_id)
 
-    @property
-    def cipher(self) -> FieldCipher | None:
-        return self._cipher
-
     def dispose(self) -> None:
         self._engine.dispose()

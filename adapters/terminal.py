@@ -1,4 +1,5 @@
-"""The Prompter port on a real terminal: a selection list, a hidden prompt, a yes/no.
+"""Talking to a person at a real terminal: a selection list, a hidden prompt, a yes/no,
+and the LoginView port (links, device codes, progress).
 
 Prompts are drawn on stderr so that stdout stays the command's output. The list
 reads raw keys: arrows or j/k move, a digit picks directly, Enter confirms, Ctrl-C

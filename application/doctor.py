@@ -146,18 +146,16 @@ def run_checks(
         checks.append(
             Check("credentials", Level.OK, f"{len(summaries)} stored, none expired or needing a login")
         )
-    shadowed = sorted(
-        {
-            f"{profile_for(c.provider).env_var} overrides {c.provider}"
-            for c in summaries
-            if profile_for(c.provider).env_var and environ.get(profile_for(c.provider).env_var or "")
-        }
-    )
+    shadowed: set[str] = set()
+    for summary in summaries:
+        variable = profile_for(summary.provider).env_var
+        if variable and environ.get(variable):
+            shadowed.add(f"{variable} overrides {summary.provider}")
     checks.append(
         Check(
             "environment",
             Level.WARNING,
-            "; ".join(shadowed),
+            "; ".join(sorted(shadowed)),
             "Unset the variable to use the stored credential",
         )
         if shadowed

@@ -91,11 +91,6 @@ class KeyVault(Protocol):
     Keys carry ids; the vault may hold several during a rotation."""
 
     @property
-    def description(self) -> str:
-        """Where the key is, for people: shown by `auth list` and `auth doctor`."""
-        ...
-
-    @property
     def where(self) -> str:
         """Where the key was expected, for error messages."""
         ...
@@ -210,19 +205,3 @@ class LoopbackReceiver(Protocol):
     def wait(self, timeout: float) -> RedirectAnswer | None:
         """The answer, or None when nothing came in time."""
         ...
-
-
-class Prompter(Protocol):
-    """Questions asked of a person at a terminal."""
-
-    def is_interactive(self) -> bool: ...
-
-    def choose(self, title: str, options: Sequence[str]) -> int:
-        """The index of the option picked."""
-        ...
-
-    def secret(self, prompt: str) -> str:
-        """A line typed without echo."""
-        ...
-
-    def confirm(self, question: str) -> bool: ...

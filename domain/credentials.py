@@ -100,7 +100,6 @@ class Custom:
 
 
 Credential = ApiKey | OAuthToken | Custom
-CREDENTIAL_TYPES: tuple[str, ...] = (ApiKey.type, OAuthToken.type, Custom.type)
 
 
 class Status(StrEnum):

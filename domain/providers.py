@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from code_mesh.domain.errors import CommandLineError
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.rules import ENVIRONMENT_VARIABLES
 
@@ -39,6 +40,24 @@ class ProviderProfile:
 
     def accepts_api_key(self) -> bool:
         return API_KEY_METHOD in self.methods
+
+    def requested_method(self, method: str | None, with_key: bool) -> str | None:
+        """The method the command line asks for (`--with-key` means api-key), or None when it
+        asks for none; CommandLineError when it does not apply to this provider."""
+        if with_key:
+            if not self.accepts_api_key():
+                raise CommandLineError(
+                    f"{self.id} does not take an API key (--with-key)",
+                    f"Run `code-mesh auth login {self.id}` to use {self.default_method}",
+                )
+            if method not in (None, API_KEY_METHOD):
+                raise CommandLineError("--with-key goes with --method api-key only")
+            return API_KEY_METHOD
+        if method is not None and method not in self.methods:
+            raise CommandLineError(
+                f"{self.id} has no login method {method!r}", f"Use one of: {', '.join(self.methods)}"
+            )
+        return method
 
 
 BUILTIN_PROVIDERS: dict[str, ProviderProfile] = {

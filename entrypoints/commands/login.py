@@ -62,22 +62,10 @@ def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
 def _choose_method(
     profile: ProviderProfile, method: str | None, with_key: bool, prompter: TerminalPrompter
 ) -> str:
-    if with_key:
-        if not profile.accepts_api_key():
-            raise CommandLineError(
-                f"{profile.id} does not take an API key (--with-key)",
-                f"Run `code-mesh auth login {profile.id}` to use {profile.default_method}",
-            )
-        if method not in (None, API_KEY_METHOD):
-            raise CommandLineError("--with-key goes with --method api-key only")
-        return API_KEY_METHOD
-    if method is not None:
-        if method not in profile.methods:
-            raise CommandLineError(
-                f"{profile.id} has no login method {method!r}",
-                f"Use one of: {', '.join(profile.methods)}",
-            )
-        return method
+    """SPEC section 2's rule (ProviderProfile.requested_method), then a list at a terminal."""
+    chosen = profile.requested_method(method, with_key)
+    if chosen is not None:
+        return chosen
     if len(profile.methods) > 1 and prompter.is_interactive():
         labels = [METHOD_LABELS.get(m, m) for m in profile.methods]
         return profile.methods[prompter.choose(f"How do you want to log in to {profile.name}?", labels)]
