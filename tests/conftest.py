@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from cli_process import CliProcess
 
 PROVIDER_VARIABLES = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 
@@ -71,3 +75,21 @@ def cli(home: Path) -> CliRunner:
         )
 
     return run
+
+
+@pytest.fixture
+def spawn(home: Path) -> Iterator[Callable[..., CliProcess]]:
+    """Start CLI processes; any still running when the test ends (it failed) is killed, not leaked."""
+    from cli_process import CliProcess
+
+    started: list[CliProcess] = []
+
+    def start(*arguments: str) -> CliProcess:
+        started.append(CliProcess(home, *arguments))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.process.poll() is None:
+            process.process.kill()
+            process.finish(timeout=10)

@@ -83,22 +83,6 @@ def github(start_github: GitHubStarter) -> WatchedGitHub:
     return start_github()
 
 
-@pytest.fixture
-def spawn(home: Path) -> Iterator[Callable[..., CliProcess]]:
-    """Start CLI processes; any still running when the test ends (it failed) is killed, not leaked."""
-    started: list[CliProcess] = []
-
-    def start(*arguments: str) -> CliProcess:
-        started.append(CliProcess(home, *arguments))
-        return started[-1]
-
-    yield start
-    for process in started:
-        if process.process.poll() is None:
-            process.process.kill()
-            process.finish(timeout=10)
-
-
 @contextmanager
 def sigint_deliverable() -> Iterator[None]:
     """A child inherits an ignored SIGINT (tests started in the background); Python then keeps ignoring it."""

@@ -69,22 +69,6 @@ def browser() -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def spawn(home: Path) -> Iterator[Spawn]:
-    """Start CLI processes; any still running when the test ends (it failed) is killed, not leaked."""
-    started: list[CliProcess] = []
-
-    def start(*arguments: str) -> CliProcess:
-        started.append(CliProcess(home, *arguments))
-        return started[-1]
-
-    yield start
-    for process in started:
-        if process.process.poll() is None:
-            process.process.kill()
-            process.finish(timeout=10)
-
-
 def start_browser_login(spawn: Spawn) -> tuple[CliProcess, str]:
     """The login waiting on its loopback listener, and the authorization URL it printed."""
     login = spawn("auth", "login", PROVIDER, "--method", "oauth", "--no-browser")
