@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from code_mesh.adapters.clock import SystemClock
-from code_mesh.adapters.home import Home, prepare_home, resolve_home
+from code_mesh.adapters.files.home import Home, prepare_home, resolve_home
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.entrypoints.output import notice, warn
 
 if TYPE_CHECKING:
-    from code_mesh.adapters.field_cipher import FieldCipher
-    from code_mesh.adapters.oauth_http import HttpOAuthGateway
-    from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.crypto.field_cipher import FieldCipher
+    from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
+    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
     from code_mesh.application.ports import KeyVault
     from code_mesh.application.refresh import Refresher
     from code_mesh.application.settings import Settings
@@ -40,8 +40,8 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
     """First use: import the auth.json a Code Mesh CLI left in the home, all or none."""
 
     def populate(new_store: Path) -> None:
-        from code_mesh.adapters.auth_json import detect_format
-        from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+        from code_mesh.adapters.files.auth_json import detect_format
+        from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
         from code_mesh.application.import_credentials import import_credentials
 
         try:
@@ -71,8 +71,8 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
 
 def _choose_protection(database: Path) -> dict[str, str]:
     """For a store that has not recorded it: how its secrets will be protected (SPEC section 8)."""
-    from code_mesh.adapters import store_meta
-    from code_mesh.adapters.key_vaults import keychain_usable, new_salt
+    from code_mesh.adapters.crypto.key_vaults import keychain_usable, new_salt
+    from code_mesh.adapters.store import store_meta
 
     if store_meta.read_meta(database).get(store_meta.PROTECTION):
         return {}
@@ -85,7 +85,7 @@ def _choose_protection(database: Path) -> dict[str, str]:
 
 def _announce_key_file(vault: KeyVault) -> None:
     """The fallback is said plainly, once: when the key file is made (it is made only once)."""
-    from code_mesh.adapters.key_vaults import KeyFileVault
+    from code_mesh.adapters.crypto.key_vaults import KeyFileVault
 
     if isinstance(vault, KeyFileVault):
         notice(
@@ -95,8 +95,8 @@ def _announce_key_file(vault: KeyVault) -> None:
 
 
 def _vault_for(database: Path, meta: Mapping[str, str]) -> KeyVault:
-    from code_mesh.adapters import store_meta
-    from code_mesh.adapters.key_vaults import KeychainVault, KeyFileVault, PassphraseVault
+    from code_mesh.adapters.crypto.key_vaults import KeychainVault, KeyFileVault, PassphraseVault
+    from code_mesh.adapters.store import store_meta
     from code_mesh.domain.errors import KeyUnavailable
 
     mode = store_meta.read_meta(database).get(store_meta.PROTECTION) or meta.get(store_meta.PROTECTION)
@@ -115,8 +115,8 @@ def _vault_for(database: Path, meta: Mapping[str, str]) -> KeyVault:
 
 
 def _cipher(database: Path, meta: Mapping[str, str] | None = None) -> FieldCipher:
-    from code_mesh.adapters.field_cipher import FieldCipher
-    from code_mesh.adapters.store_meta import nothing_sealed
+    from code_mesh.adapters.crypto.field_cipher import FieldCipher
+    from code_mesh.adapters.store.store_meta import nothing_sealed
 
     return FieldCipher(
         lambda: _vault_for(database, meta or {}), lambda: nothing_sealed(database), _announce_key_file
@@ -131,8 +131,8 @@ def _migration_attributes(database: Path) -> dict[str, object]:
 @functools.cache
 def open_store() -> SqliteCredentialStore:
     """The store in the home directory, private, migrated, its secrets sealed with the vault's key."""
-    from code_mesh.adapters.schema_migrator import ensure_schema
-    from code_mesh.adapters.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.store.schema_migrator import ensure_schema
+    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
 
     where = home()
     prepare_home(where, warn)
@@ -148,14 +148,14 @@ def key_vault() -> KeyVault:
 
 
 def protection() -> str:
-    from code_mesh.adapters.store_meta import PROTECTION, describe_protection, read_meta
+    from code_mesh.adapters.store.store_meta import PROTECTION, describe_protection, read_meta
 
     return describe_protection(read_meta(home().database).get(PROTECTION), home().root)
 
 
 @functools.cache
 def settings() -> Settings:
-    from code_mesh.adapters.config_file import config_path, load_settings
+    from code_mesh.adapters.files.config_file import config_path, load_settings
 
     return load_settings(config_path(environment(), home().root))
 
@@ -166,7 +166,7 @@ def clock() -> SystemClock:
 
 @functools.cache
 def gateway() -> HttpOAuthGateway:
-    from code_mesh.adapters.oauth_http import DEFAULT_TIMEOUT_SECONDS, HttpOAuthGateway
+    from code_mesh.adapters.providers.oauth_http import DEFAULT_TIMEOUT_SECONDS, HttpOAuthGateway
 
     configured = environment().get("CODE_MESH_HTTP_TIMEOUT")
     try:
@@ -200,7 +200,7 @@ def refresher_for(provider: ProviderId) -> Refresher:
 
 def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = False) -> StoredCredential:
     """Single-flight refresh of a stored credential (see application/refresh.py)."""
-    from code_mesh.adapters.file_lock import FileCredentialLocks
+    from code_mesh.adapters.store.file_lock import FileCredentialLocks
     from code_mesh.application.refresh import refresh_credential
 
     store = open_store()

@@ -33,7 +33,7 @@ def print_fresh_token(arguments: list[str]) -> int | None:
 
     def read_record(provider: str, account: str | None) -> TokenRecord | None:
         # Imported only when no environment variable answered: sqlite3 is the biggest cost here.
-        from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
+        from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
 
         return SqliteTokenReader(os.path.abspath(os.path.expanduser(home)), os.environ).read(
             provider, account

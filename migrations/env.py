@@ -6,7 +6,7 @@ from alembic import context
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("code-mesh migrations run through code_mesh.adapters.schema_migrator")
+    raise RuntimeError("code-mesh migrations run through code_mesh.adapters.store.schema_migrator")
 
 context.configure(connection=connection, render_as_batch=True, transactional_ddl=True)
 with context.begin_transaction():

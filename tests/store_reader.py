@@ -10,8 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from code_mesh.adapters.aes_gcm import associated_data, is_sealed, open_sealed
-from code_mesh.adapters.key_list import parse_key_list
+from code_mesh.adapters.crypto.aes_gcm import associated_data, is_sealed, open_sealed
+from code_mesh.adapters.crypto.key_list import parse_key_list
 
 SECRET_COLUMNS = ("api_key", "access_token", "refresh_token", "custom_data")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.store_inspection import SqliteInspector
+from code_mesh.adapters.store.store_inspection import SqliteInspector
 from code_mesh.application.doctor import Level, run_checks
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say

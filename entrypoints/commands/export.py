@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.auth_json import FORMATS
-from code_mesh.adapters.private_file import write_private_file
+from code_mesh.adapters.files.auth_json import FORMATS
+from code_mesh.adapters.files.private_file import write_private_file
 from code_mesh.application.export_credentials import export_credentials
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.entrypoints import bootstrap

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.auth_json import FORMATS, detect_format
+from code_mesh.adapters.files.auth_json import FORMATS, detect_format
 from code_mesh.application.import_credentials import ImportAction, import_credentials
 from code_mesh.domain.errors import InvalidAuthFile
 from code_mesh.entrypoints import bootstrap

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.terminal import TerminalLoginView, TerminalPrompter
+from code_mesh.adapters.terminal.prompts import TerminalLoginView, TerminalPrompter
 from code_mesh.application.login_result import LoginResult
 from code_mesh.application.login_with_api_key import log_in_with_api_key
 from code_mesh.domain.errors import CommandLineError, InvalidIdentifier, InvalidInput
@@ -84,7 +84,7 @@ def _log_in_with_oauth(
     profile: ProviderProfile, method: str, account: AccountName, open_browser: bool
 ) -> LoginResult:
     """The OAuth flows of SPEC section 5, wired to the real network, terminal and browser."""
-    from code_mesh.adapters.browser import SystemBrowser
+    from code_mesh.adapters.terminal.browser import SystemBrowser
     from code_mesh.application.provider_endpoints import (
         anthropic_endpoints,
         copilot_endpoints,
@@ -119,7 +119,7 @@ def _log_in_with_oauth(
             store, gateway, view, clock, endpoints.device_authorization_url, endpoints.token,
             endpoints.scope, profile.id, account,
         )  # fmt: skip
-    from code_mesh.adapters.loopback import loopback_receiver
+    from code_mesh.adapters.providers.loopback import loopback_receiver
     from code_mesh.application.login_browser import log_in_with_browser
 
     return log_in_with_browser(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.terminal import TerminalPrompter
+from code_mesh.adapters.terminal.prompts import TerminalPrompter
 from code_mesh.application.logout import log_out, plan_logout
 from code_mesh.domain.errors import Cancelled, CommandLineError, ConfirmationRequired
 from code_mesh.entrypoints import bootstrap

@@ -99,7 +99,7 @@ def run(
             sys.stdout.write(piece)
             sys.stdout.flush()
 
-    from code_mesh.adapters.chat_http import HttpChatClient
+    from code_mesh.adapters.providers.chat_http import HttpChatClient
 
     login_hint = (
         login_command(stored_credential) if stored_credential else f"code-mesh auth login {provider_id}"

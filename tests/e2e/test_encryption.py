@@ -14,8 +14,8 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
-from code_mesh.adapters.schema_migrator import MIGRATIONS_PACKAGE
-from code_mesh.adapters.sqlite_engine import make_engine
+from code_mesh.adapters.store.schema_migrator import MIGRATIONS_PACKAGE
+from code_mesh.adapters.store.sqlite_engine import make_engine
 from conftest import CliRunner, clean_environment, command_line
 from store_reader import decrypted_rows
 

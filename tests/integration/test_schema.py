@@ -12,8 +12,8 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from code_mesh.adapters.schema_migrator import MIGRATIONS_PACKAGE, ensure_schema
-from code_mesh.adapters.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
+from code_mesh.adapters.store.schema_migrator import MIGRATIONS_PACKAGE, ensure_schema
+from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
 from code_mesh.domain.errors import StoreUnavailable
 
 
@@ -50,7 +50,7 @@ def test_alembic_is_not_imported_when_the_schema_is_at_head(tmp_path: Path) -> N
     ensure_schema(database, tmp_path / "schema.lock")
     probe = (
         "import sys, pathlib\n"
-        "from code_mesh.adapters.schema_migrator import ensure_schema\n"
+        "from code_mesh.adapters.store.schema_migrator import ensure_schema\n"
         f"created = ensure_schema(pathlib.Path({str(database)!r}), pathlib.Path({str(tmp_path / 'schema.lock')!r}))\n"
         "print(created, 'alembic' in sys.modules, 'sqlalchemy' in sys.modules)\n"
     )

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from code_mesh.adapters.field_cipher import FieldCipher
-from code_mesh.adapters.key_vaults import KeyFileVault
-from code_mesh.adapters.memory_store import InMemoryCredentialStore
-from code_mesh.adapters.schema_migrator import ensure_schema
-from code_mesh.adapters.sqlite_store import SqliteCredentialStore
-from code_mesh.adapters.sqlite_token_reader import SqliteTokenReader
-from code_mesh.adapters.store_meta import KEYFILE, PROTECTION, nothing_sealed, write_meta
+from code_mesh.adapters.crypto.field_cipher import FieldCipher
+from code_mesh.adapters.crypto.key_vaults import KeyFileVault
+from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
+from code_mesh.adapters.store.schema_migrator import ensure_schema
+from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
+from code_mesh.adapters.store.store_meta import KEYFILE, PROTECTION, nothing_sealed, write_meta
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken
 from code_mesh.domain.identifiers import AccountName, ProviderId

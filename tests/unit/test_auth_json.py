@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from code_mesh.adapters.auth_json import CodeMeshFormat, OpencodeFormat, detect_format
+from code_mesh.adapters.files.auth_json import CodeMeshFormat, OpencodeFormat, detect_format
 from code_mesh.application.auth_file import AuthFileEntry
 from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken, StoredCredential
 from code_mesh.domain.errors import InvalidAuthFile

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from code_mesh.adapters.config_file import ConfigError, load_settings
+from code_mesh.adapters.files.config_file import ConfigError, load_settings
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.secret import Secret
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from code_mesh.adapters.aes_gcm import (
+from code_mesh.adapters.crypto.aes_gcm import (
     OpenFailed,
     UnknownKey,
     associated_data,
@@ -13,8 +13,8 @@ from code_mesh.adapters.aes_gcm import (
     open_sealed,
     seal,
 )
-from code_mesh.adapters.key_list import format_key_list, parse_key_list
-from code_mesh.adapters.key_vaults import derive_key, key_id, new_salt, parse_keys
+from code_mesh.adapters.crypto.key_list import format_key_list, parse_key_list
+from code_mesh.adapters.crypto.key_vaults import derive_key, key_id, new_salt, parse_keys
 
 KEY = new_key()
 KEY_ID = key_id(KEY)

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from code_mesh.adapters.auth_json import CodeMeshFormat, OpencodeFormat, detect_format
-from code_mesh.adapters.config_file import ConfigError, load_settings
-from code_mesh.adapters.memory_store import InMemoryCredentialStore
+from code_mesh.adapters.files.auth_json import CodeMeshFormat, OpencodeFormat, detect_format
+from code_mesh.adapters.files.config_file import ConfigError, load_settings
+from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.application.import_credentials import import_credentials
 from code_mesh.domain.credentials import ApiKey
 from code_mesh.domain.errors import InvalidAuthFile

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from code_mesh.adapters import home as home_module
-from code_mesh.adapters.home import Home, prepare_home
+from code_mesh.adapters.files import home as home_module
+from code_mesh.adapters.files.home import Home, prepare_home
 
 
 def test_a_file_that_vanishes_while_narrowing_is_skipped(

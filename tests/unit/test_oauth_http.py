@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from code_mesh.adapters.oauth_http import USER_AGENT, HttpOAuthGateway
+from code_mesh.adapters.providers.oauth_http import USER_AGENT, HttpOAuthGateway
 from code_mesh.application.ports import TokenEndpoint
 from code_mesh.domain.errors import OAuthErrorResponse, ProviderUnavailable
 from code_mesh.domain.oauth import DevicePoll

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from code_mesh.adapters.memory_store import InMemoryCredentialStore
+from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.application.ports import TokenEndpoint
 from code_mesh.application.refresh import CopilotRefresher, TokenEndpointRefresher, refresh_credential
 from code_mesh.application.token import stored_token

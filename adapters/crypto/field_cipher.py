@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from code_mesh.adapters.aes_gcm import OpenFailed, UnknownKey, associated_data, is_sealed, open_sealed, seal
+from code_mesh.adapters.crypto.aes_gcm import (
+    OpenFailed,
+    UnknownKey,
+    associated_data,
+    is_sealed,
+    open_sealed,
+    seal,
+)
 from code_mesh.application.ports import KeyVault
 from code_mesh.domain.errors import KeyUnavailable, SecretDoesNotDecrypt
 

@@ -15,7 +15,7 @@ import sqlite3
 import stat
 from collections.abc import Mapping
 
-from code_mesh.adapters.schema_revision import SCHEMA_HEAD
+from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
 from code_mesh.application.fresh_token import TokenRecord
 
 _PRIVATE = 0o077
@@ -39,7 +39,7 @@ def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dic
     """The keys, when cheap to reach. The OS keychain is left to the full path (no keyring here)."""
     mode = meta.get("protection")
     if mode == "keyfile":
-        from code_mesh.adapters.key_list import parse_key_list
+        from code_mesh.adapters.crypto.key_list import parse_key_list
 
         try:
             with open(os.path.join(home, "key"), encoding="ascii") as handle:
@@ -48,7 +48,7 @@ def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dic
             return None
     passphrase = environ.get("CODE_MESH_PASSPHRASE")
     if mode == "passphrase" and passphrase:
-        from code_mesh.adapters.key_vaults import derive_key, key_id
+        from code_mesh.adapters.crypto.key_vaults import derive_key, key_id
 
         salts = meta.get("passphrase_salts", "").split()[:1]
         return {key_id(key): key for key in (derive_key(passphrase, salt) for salt in salts)}
@@ -107,7 +107,13 @@ class SqliteTokenReader:
     def _open(
         self, provider: str, account: str, column: str, sealed: str, meta: Mapping[str, str]
     ) -> str | None:
-        from code_mesh.adapters.aes_gcm import OpenFailed, UnknownKey, associated_data, is_sealed, open_sealed
+        from code_mesh.adapters.crypto.aes_gcm import (
+            OpenFailed,
+            UnknownKey,
+            associated_data,
+            is_sealed,
+            open_sealed,
+        )
 
         if not is_sealed(sealed):
             return None  # a store the migration has not sealed yet: the full path knows what to do

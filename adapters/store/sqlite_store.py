@@ -13,10 +13,10 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import DBAPIError
 
+from code_mesh.adapters.crypto.field_cipher import FieldCipher
 from code_mesh.adapters.debug_log import logger
-from code_mesh.adapters.field_cipher import FieldCipher
-from code_mesh.adapters.sqlite_engine import BEGIN_OPTION, make_engine
-from code_mesh.adapters.sqlite_tables import credentials as table
+from code_mesh.adapters.store.sqlite_engine import BEGIN_OPTION, make_engine
+from code_mesh.adapters.store.sqlite_tables import credentials as table
 from code_mesh.application.ports import CredentialWrite
 from code_mesh.domain.credentials import (
     ApiKey,

@@ -14,8 +14,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from code_mesh.adapters.file_lock import exclusive_lock
-from code_mesh.adapters.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
+from code_mesh.adapters.store.file_lock import exclusive_lock
+from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
 from code_mesh.domain.errors import StoreUnavailable
 
 MIGRATIONS_PACKAGE = "code_mesh.migrations"
@@ -69,7 +69,7 @@ def _upgrade(path: Path, attributes: MigrationAttributes | None = None) -> None:
     from alembic import command
     from alembic.config import Config
 
-    from code_mesh.adapters.sqlite_engine import make_engine
+    from code_mesh.adapters.store.sqlite_engine import make_engine
 
     extra = attributes(path) if attributes is not None else {}
     engine = make_engine(path)

@@ -16,7 +16,7 @@ import httpx
 from httpx_sse import EventSource
 
 from code_mesh.adapters.debug_log import http_hooks
-from code_mesh.adapters.oauth_http import USER_AGENT
+from code_mesh.adapters.providers.oauth_http import USER_AGENT
 from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
 from code_mesh.application.run_message import (
     ChatEvent,

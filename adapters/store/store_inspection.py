@@ -6,9 +6,9 @@ import os
 import sqlite3
 import stat
 
-from code_mesh.adapters.home import DIRECTORY_MODE, FILE_MODE, Home
-from code_mesh.adapters.schema_revision import SCHEMA_HEAD
-from code_mesh.adapters.store_meta import PROTECTION, describe_protection, read_meta
+from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home
+from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
+from code_mesh.adapters.store.store_meta import PROTECTION, describe_protection, read_meta
 
 
 class SqliteInspector:

@@ -3,7 +3,7 @@
 Key ids are fingerprints of the keys themselves, so a value sealed with a key that
 is not at hand (a replaced key file, a wrong passphrase) is recognised as such,
 without a separate check value. The key file and the keychain entry share one text
-format (adapters/key_list.py) that the token path reads with no json import.
+format (adapters/crypto/key_list.py) that the token path reads with no json import.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from code_mesh.adapters.aes_gcm import KEY_BYTES, new_key
-from code_mesh.adapters.key_list import format_key_list, parse_key_list
+from code_mesh.adapters.crypto.aes_gcm import KEY_BYTES, new_key
+from code_mesh.adapters.crypto.key_list import format_key_list, parse_key_list
 from code_mesh.domain.errors import KeyUnavailable
 
 KEYCHAIN_SERVICE = "code-mesh"
@@ -105,7 +105,7 @@ class KeyFileVault(_ListVault):
         )
 
     def _save(self, keys: list[tuple[str, bytes]]) -> None:
-        from code_mesh.adapters.private_file import write_private_file
+        from code_mesh.adapters.files.private_file import write_private_file
 
         write_private_file(self.path, format_keys(keys))
 
@@ -184,7 +184,7 @@ class PassphraseVault:
         """Salts chosen for a store whose meta is still being written (its first migration)."""
 
     def _salts(self) -> list[str]:
-        from code_mesh.adapters.store_meta import PASSPHRASE_SALTS, read_meta
+        from code_mesh.adapters.store.store_meta import PASSPHRASE_SALTS, read_meta
 
         return read_meta(self._database).get(PASSPHRASE_SALTS, "").split() or self._pending
 
@@ -199,14 +199,14 @@ class PassphraseVault:
         return key_id(derive_key(self._passphrase, salts[0]))
 
     def add_key(self) -> str:
-        from code_mesh.adapters.store_meta import PASSPHRASE_SALTS, write_meta
+        from code_mesh.adapters.store.store_meta import PASSPHRASE_SALTS, write_meta
 
         salt = new_salt()
         write_meta(self._database, {PASSPHRASE_SALTS: " ".join([salt, *self._salts()])})
         return key_id(derive_key(self._passphrase, salt))
 
     def retire(self, key_ids: Sequence[str]) -> None:
-        from code_mesh.adapters.store_meta import PASSPHRASE_SALTS, write_meta
+        from code_mesh.adapters.store.store_meta import PASSPHRASE_SALTS, write_meta
 
         kept = [s for s in self._salts() if key_id(derive_key(self._passphrase, s)) not in key_ids]
         write_meta(self._database, {PASSPHRASE_SALTS: " ".join(kept)})

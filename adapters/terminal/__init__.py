@@ -1,0 +1,1 @@
+"""The person at the terminal: prompts, selection lists, progress, the browser."""
