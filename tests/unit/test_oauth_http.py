@@ -36,9 +36,9 @@ def raising(error: Exception):  # type: ignore[no-untyped-def]
         (raising(httpx.ConnectError("refused")), "Cannot connect to idp.example"),
         (raising(httpx.ReadTimeout("slow")), "did not answer within 1 s"),
         (lambda request: httpx.Response(500, text="<html>boom</html>"), "server error (HTTP 500)"),
-        (lambda request: httpx.Response(200, text="<html>not json</html>"), "not JSON"),
-        (lambda request: httpx.Response(200, json=["a list"]), "not JSON"),
-        (lambda request: httpx.Response(200, json={"token_type": "bearer"}), "without an access token"),
+        (lambda request: httpx.Response(200, text="<html>not json</html>"), "not a JSON object"),
+        (lambda request: httpx.Response(200, json=["a list"]), "not a JSON object"),
+        (lambda request: httpx.Response(200, json={"token_type": "bearer"}), "without a usable access token"),
     ],
 )
 def test_failures_become_provider_unavailable(handler, words: str) -> None:  # type: ignore[no-untyped-def]
