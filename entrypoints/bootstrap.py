@@ -242,6 +242,7 @@ def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = 
         provider,
         account,
         force=force,
+        lock_wait=oauth_timeout() + LOCK_WAIT_MARGIN_SECONDS,
     )
 
 
