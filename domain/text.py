@@ -34,12 +34,16 @@ def _escape(char: str) -> str:
 def for_terminal(text: str, *, keep_newlines: bool = False) -> str:
     """`text` with every character that could steer a terminal written as an escape.
 
-    `keep_newlines` keeps newline and tab (a reply of several lines); otherwise the result
-    is one line."""
-    if text.isascii() and text.isprintable():
+    By default the result is one printable line: every character Python does not call
+    printable is escaped (format characters and private-use ones too). `keep_newlines` is
+    for text meant to be read as text (a reply): newline and tab stay, and so do the
+    harmless format characters that emoji and scripts need (a zero-width joiner), while
+    controls, bidi overrides and surrogates are still escaped."""
+    if text.isprintable():
         return text
-    kept = _KEPT_IN_TEXT if keep_newlines else frozenset()
-    return "".join(_escape(char) if _is_unsafe(char) and char not in kept else char for char in text)
+    if keep_newlines:
+        return "".join(_escape(c) if _is_unsafe(c) and c not in _KEPT_IN_TEXT else c for c in text)
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -46,7 +46,7 @@ from code_mesh.domain.oauth import (
 )
 from code_mesh.domain.rules import header_safe
 from code_mesh.domain.secret import Secret
-from code_mesh.domain.text import one_line
+from code_mesh.domain.text import one_line, redact
 
 USER_AGENT = f"code-mesh/{__version__} (+https://pypi.org/project/code-mesh/)"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -164,8 +164,9 @@ class HttpOAuthGateway:
         error = body.get("error")
         if isinstance(error, str) and error.strip():
             description = body.get("error_description")
+            code = error_code(error) or ""
             raise OAuthErrorResponse(
-                error_code(error) or "",
+                redact(code, answer.secrets) if code else "",  # a token fits the pattern of a code
                 host,
                 description=one_line(description, DESCRIPTION_LIMIT, answer.secrets)
                 if isinstance(description, str) and description.strip()

@@ -28,7 +28,10 @@ def test_every_character_that_steers_a_terminal_is_escaped() -> None:
     assert shown == "a\\x1b]0;title\\x07\\x1b[2J\\x9b31m\\x7f\\u202e\\ud800b\\x0ac\\x09d"
     assert all(char.isprintable() for char in shown)
     assert for_terminal("line one\nline\ttwo\r", keep_newlines=True) == "line one\nline\ttwo\\x0d"
-    assert for_terminal("plain, café, 日本, 👩‍💻") == "plain, café, 日本, 👩‍💻"  # text stays text
+    assert for_terminal("plain, café, 日本") == "plain, café, 日本"
+    # One line (messages): every character that is not printable; text (a reply): a ZWJ stays.
+    assert for_terminal("👩\u200d💻 \ue000") == "👩\\u200d💻 \\ue000"
+    assert for_terminal("👩\u200d💻\n", keep_newlines=True) == "👩\u200d💻\n"
 
 
 def test_one_line_redacts_before_it_cuts_and_stays_short() -> None:
