@@ -6,10 +6,11 @@ rotated tokens in a short transaction, release. Rotating refresh tokens make thi
 correctness rule: two refreshes with the same token would log the user out.
 
 Failures must not queue (issue 9, R1): a process waits for the lock only as long as
-one exchange may take, and a process that gets the lock just after another one's
-refresh failed repeats that failure instead of the request. Rotated tokens must not
-be lost (D4): the store is checked to be writable before the provider is asked, and
-a write that fails after the answer is tried again for a few seconds.
+one exchange may take, and a process whose wait ended because another one's refresh
+failed repeats that failure instead of the request (a command run after a failure
+tries again itself). Rotated tokens must not be lost (D4): the store is checked to be
+writable before the provider is asked, and a write that fails after the answer is
+tried again for a few seconds.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ from code_mesh.domain.errors import (
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import REFUSED_GRANT
 
-FAILURE_REUSE_SECONDS = 5.0
-"""A refresh failure noted this recently is repeated to a process that got the lock after it."""
 WRITE_RETRY_SECONDS = 3.0
 """How long a write of freshly rotated tokens is retried before they are given up for lost."""
 DEFAULT_LOCK_WAIT_SECONDS = 35.0
@@ -128,6 +127,7 @@ def refresh_credential(
         return seen
     if seen.needs_login:
         raise _needs_login(seen)
+    asked_at = clock.now()
     with locks.hold(provider, seen.account, lock_wait) as held:
         if not held:
             raise ProviderUnavailable(
@@ -142,7 +142,7 @@ def refresh_credential(
                 raise _needs_login(current)
             if force or not current.refresh_due(clock.now()):
                 return current
-        _repeat_recent_failure(locks, clock, current)
+        _repeat_failure_seen_while_waiting(locks, clock, current, asked_at)
         current_token = current.credential
         assert isinstance(current_token, OAuthToken)
         store.check_writable(provider, current.account)  # before the provider rotates anything
@@ -165,15 +165,15 @@ def refresh_credential(
         return _store_rotated(store, clock, current, renewed)
 
 
-def _repeat_recent_failure(locks: CredentialLocks, clock: Clock, current: StoredCredential) -> None:
+def _repeat_failure_seen_while_waiting(
+    locks: CredentialLocks, clock: Clock, current: StoredCredential, asked_at: float
+) -> None:
     """The failure of the refresh this process queued behind, rather than the same request again."""
     note = locks.last_failure(current.provider, current.account)
-    if note is None:
-        return
-    age = clock.now() - note.at
-    if 0 <= age <= FAILURE_REUSE_SECONDS:
+    if note is not None and asked_at <= note.at <= clock.now():
         raise ProviderUnavailable(
-            f"{note.message.rstrip('.')} (another code-mesh process saw this {age:.0f} s ago)", note.next_step
+            f"{note.message.rstrip('.')} (seen by the code-mesh process that was refreshing it meanwhile)",
+            note.next_step,
         )
 
 
@@ -200,12 +200,12 @@ def _store_rotated(
     while True:
         try:
             return _store_if_unchanged(store, current, renewed)
-        except StoreUnavailable as error:
+        except StoreUnavailable:
             if clock.now() + pause > give_up_at:
                 raise CodeMeshError(
-                    f"{current.provider} has rotated the refresh token, but the new tokens could not be "
-                    f"stored ({error.message.rstrip('.')}); the stored refresh token no longer works, so a "
-                    "new login is needed",
+                    f"{current.provider} has rotated the refresh token, but the store {store.location} could "
+                    "not be written to keep the new one; the stored refresh token no longer works, so a new "
+                    "login is needed",
                     f"Make the store writable again (free disk space), then run `{login_command(current)}`",
                 ) from None
             clock.sleep(pause)

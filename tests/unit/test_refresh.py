@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
-from code_mesh.application.ports import TokenEndpoint
+from code_mesh.application.ports import FailureNote, TokenEndpoint
 from code_mesh.application.refresh import (
-    FAILURE_REUSE_SECONDS,
     WRITE_RETRY_SECONDS,
     CopilotRefresher,
     TokenEndpointRefresher,
@@ -309,24 +308,33 @@ def test_a_write_that_keeps_failing_says_a_new_login_is_needed(clock: FakeClock)
     assert gateway.refresh_calls == ["rt-old"]
 
 
-def test_a_failure_seen_moments_ago_by_the_lock_holder_is_repeated_not_retried(clock: FakeClock) -> None:
+def test_a_failure_seen_by_the_holder_is_repeated_to_its_waiters_not_retried(clock: FakeClock) -> None:
     locks = ThreadLocks()
     store = store_with(due_token(clock))
     gateway = ScriptedGateway()
-    gateway.refresh_answers = [
-        ProviderUnavailable("auth.example did not answer within 30 s", "Try again later")
+    outcome: list[str] = []
+    with locks.hold(ANTHROPIC, DEFAULT, 5):  # another process is refreshing
+
+        def waiter() -> None:
+            try:
+                refresh(store, gateway, clock, locks=locks)
+            except ProviderUnavailable as error:
+                outcome.append(error.one_line())
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        threading.Event().wait(0.1)  # the waiter now waits for the lock
+        clock.advance(30)
+        note = FailureNote(clock.now(), "auth.example did not answer within 30 s", "Try again later")
+        locks.note_failure(ANTHROPIC, DEFAULT, note)
+    thread.join()
+    assert outcome == [
+        "auth.example did not answer within 30 s (seen by the code-mesh process that was refreshing it "
+        "meanwhile). Try again later."
     ]
-    with pytest.raises(ProviderUnavailable):
-        refresh(store, gateway, clock, locks=locks)
-    clock.advance(2)
-    with pytest.raises(ProviderUnavailable) as caught:
-        refresh(store, gateway, clock, locks=locks)
-    assert caught.value.one_line() == (
-        "auth.example did not answer within 30 s (another code-mesh process saw this 2 s ago). Try again later."
-    )
-    assert gateway.refresh_calls == ["rt-old"], "one request for both"
-    clock.advance(FAILURE_REUSE_SECONDS)
+    assert gateway.refresh_calls == [], "the waiter sent no request of its own"
     gateway.refresh_answers = [grant(1)]
+    clock.advance(1)  # a command run after the failure tries again itself
     assert refresh(store, gateway, clock, locks=locks).credential.access_token == Secret("at-1")
 
 
