@@ -205,22 +205,24 @@ class HttpChatClient:
             daemon=True,
         )
         worker.start()
-        text_arrived = False
+        answered = text_arrived = False
         try:
             for event in pipe:
+                answered = True
                 if event is None:
                     continue  # the server is alive (a ping, a start event)
                 text_arrived = text_arrived or isinstance(event, TextDelta)
                 yield event
         except ExchangeTimedOut:
+            wait = f"{self._timeout:g} s"
             if text_arrived:
-                raise ProviderUnavailable(
-                    f"{host} sent nothing for {self._timeout:g} s part-way through the reply; "
-                    "what arrived is above",
-                    "Run the command again (CODE_MESH_HTTP_TIMEOUT sets how long to wait)",
-                ) from None
+                what = f"{host} sent nothing for {wait} part-way through the reply; what arrived is above"
+            elif answered:
+                what = f"{host} sent nothing for {wait} before the reply began"
+            else:
+                what = f"{host} did not answer within {wait}"
             raise ProviderUnavailable(
-                f"{host} did not answer within {self._timeout:g} s", "Try again later"
+                what, "Try again later (CODE_MESH_HTTP_TIMEOUT sets how long to wait)"
             ) from None
 
     # -- the worker thread -------------------------------------------------------------------

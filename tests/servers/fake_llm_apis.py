@@ -225,7 +225,7 @@ class FakeLLMApis:
         "bad-gzip": `Content-Encoding: gzip` over bytes that are not gzip (a broken CDN);
         "gzip-bomb": a gzipped event stream whose one line inflates to 256 MiB;
         "huge-line": one 2 MiB `data:` line, uncompressed;
-        "trickle": the first event, then one byte of a never-finished event every
+        "trickle": a first piece of text, then one byte of a never-finished event every
         `trickle_interval` s (a stalled proxy that keeps the connection alive);
         "frames": the raw SSE frames given to fail_next, as they are (malformed events).
         """
@@ -256,7 +256,13 @@ class FakeLLMApis:
             body = b"data: " + b"a" * HUGE_LINE_BYTES + b"\n\n"
             return 200, [*sse, ("Content-Length", str(len(body)))], [body]
         if failure.kind == "trickle":
-            first = _sse({"type": "ping"}, "ping")
+            if request.path == ANTHROPIC_PATH:
+                delta = {"type": "text_delta", "text": "Hello"}
+                first = _sse(
+                    {"type": "content_block_delta", "index": 0, "delta": delta}, "content_block_delta"
+                )
+            else:
+                first = _sse({"choices": [{"index": 0, "delta": {"content": "Hello"}}]})
             rest = Trickle(b"data: " + b"a" * 200, self.trickle_interval, self._stopped)
             return (
                 200,
