@@ -16,7 +16,7 @@ from contextlib import contextmanager
 SECRET_VARIABLES = frozenset(
     {"CODE_MESH_PASSPHRASE", "CODE_MESH_DATABASE_URL", "CODE_MESH_KEY_FILE", "DATABASE_URL"}
 )
-SECRET_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_PASSPHRASE", "_DATABASE_URL")
+SECRET_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_PASSPHRASE", "_DATABASE_URL")
 """Variable names that hold secrets by convention: OPENAI_API_KEY, GH_TOKEN, AWS_SECRET_ACCESS_KEY …"""
 
 

@@ -82,14 +82,15 @@ def test_a_key_with_a_line_break_from_the_environment(cli: CliRunner, llm: FakeL
 
 
 def test_run_bounds_the_wait_for_each_piece(cli: CliRunner, llm: FakeLLMApis) -> None:
-    """R1: `run` honours CODE_MESH_HTTP_TIMEOUT: a stream that trickles one byte every 1.5 s after
-    the first piece ends 2 s after it, with what arrived printed."""
+    """R1: `run` honours CODE_MESH_HTTP_TIMEOUT: a stream that trickles one byte every 0.5 s after
+    the first piece (no read ever times out) ends 3 s after it, with what arrived printed."""
+    llm.trickle_interval = 0.5
     llm.fail_next("trickle", path=OPENAI_PATH)
     started = time.monotonic()
-    result = cli("run", "hello", "--provider", "openai", env={**KEYS, "CODE_MESH_HTTP_TIMEOUT": "2"})
-    assert time.monotonic() - started < 10
+    result = cli("run", "hello", "--provider", "openai", env={**KEYS, "CODE_MESH_HTTP_TIMEOUT": "3"})
+    assert time.monotonic() - started < 30, "the trickle takes 100 s"
     assert (result.returncode, result.stdout) == (1, "Hello\n")
-    one_error(result.stderr, "sent nothing for 2 s part-way through the reply; what arrived is above")
+    one_error(result.stderr, "sent nothing for 3 s part-way through the reply; what arrived is above")
     bad = cli("run", "hello", "--provider", "openai", env={**KEYS, "CODE_MESH_HTTP_TIMEOUT": "nan"})
     one_error(bad.stderr, "CODE_MESH_HTTP_TIMEOUT must be a number of seconds from 0 to 3600, not 'nan'")
 

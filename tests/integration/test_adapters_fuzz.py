@@ -212,7 +212,7 @@ def _call(operation: str, base: str) -> None:
     if operation.startswith("chat"):
         kind = ChatApiKind.ANTHROPIC_MESSAGES if operation == "chat_anthropic" else ChatApiKind.OPENAI_CHAT
         target = ChatTarget(ProviderId("fuzz"), kind, base, "model")
-        client = HttpChatClient(timeout=5)
+        client = HttpChatClient(timeout=15)
         headers = (
             {"x-api-key": API_KEY}
             if kind is ChatApiKind.ANTHROPIC_MESSAGES
@@ -225,7 +225,7 @@ def _call(operation: str, base: str) -> None:
             else:
                 assert all(isinstance(v, int) and not isinstance(v, bool) for v in event.counts.values())
         return
-    gateway = HttpOAuthGateway(timeout=5)
+    gateway = HttpOAuthGateway(timeout=15)
     try:
         if operation == "exchange_code":
             _check_grant(gateway.exchange_code(endpoint, Secret(CODE), Secret(VERIFIER), f"{base}/cb", "st"))
@@ -285,7 +285,7 @@ def test_the_fuzzing_reaches_the_server(server: tuple[ScriptedServer, str]) -> N
     scripted, base = server
     scripted.answer = ScriptedAnswer(200, [("Content-Type", "application/json")], b'{"access_token": "at-1"}')
     before = scripted.served
-    gateway = HttpOAuthGateway(timeout=5)
+    gateway = HttpOAuthGateway(timeout=15)
     assert gateway.refresh(TokenEndpoint(f"{base}/token", "c"), Secret(REFRESH_TOKEN)).access_token == Secret(
         "at-1"
     )
