@@ -6,6 +6,10 @@ import math
 
 import pytest
 
+from code_mesh.application.token import UsableToken, header_ready, token_from_environment
+from code_mesh.domain.credentials import ApiKey, StoredCredential
+from code_mesh.domain.errors import InvalidInput
+from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import (
     LATEST_UNIX_SECONDS,
     MAX_TOKEN_LIFETIME_SECONDS,
@@ -18,6 +22,7 @@ from code_mesh.domain.oauth import (
     web_url,
 )
 from code_mesh.domain.rules import header_safe
+from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import for_terminal, one_line, redact
 
 ESCAPES = "\x1b]0;title\x07\x1b[2J\x9b31m\x7f\u202e\ud800"
@@ -138,3 +143,22 @@ def test_what_a_device_flow_shows_must_be_printable() -> None:
     assert web_url("https://github.com/login/device\x1b[2J") is None
     assert web_url("https://exa mple.com/") is None
     assert web_url("http:///nohost") is None
+
+
+def test_secrets_are_made_ready_for_a_header_or_refused_by_name() -> None:
+    """L1: what reaches an HTTP header is trimmed, or refused naming the credential, never shown."""
+    stored = StoredCredential(ProviderId("openai"), AccountName("work"), ApiKey(Secret("sk-a\r\nX: 1")))
+    with pytest.raises(InvalidInput) as caught:
+        header_ready(UsableToken(Secret("sk-a\r\nX: 1"), "store"), stored)
+    assert caught.value.one_line() == (
+        "The stored credential openai (work) holds a line break or a control character inside its secret, "
+        "so it was not sent. Log in again: `code-mesh auth login openai --account work`."
+    )
+    trimmed = header_ready(UsableToken(Secret(" sk-a\n"), "store"), stored)
+    assert trimmed.secret == Secret("sk-a")
+    assert token_from_environment(ProviderId("openai"), None, {"OPENAI_API_KEY": "sk-e\r\n"}) == UsableToken(
+        Secret("sk-e"), "env:OPENAI_API_KEY"
+    )
+    with pytest.raises(InvalidInput, match="OPENAI_API_KEY holds a line break") as refused:
+        token_from_environment(ProviderId("openai"), None, {"OPENAI_API_KEY": "sk-e\r\nsk-f"})
+    assert "sk-e" not in refused.value.one_line()
