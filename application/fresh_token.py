@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 
 from code_mesh.domain.rules import (
     ENVIRONMENT_VARIABLES,
+    header_safe,
     is_refresh_due,
     is_valid_identifier,
     pick_custom_token,
@@ -68,7 +69,8 @@ def fresh_token(
         if variable:
             value = environ.get(variable)
             if value:
-                return value
+                # A key with a CR or a newline around or inside it: the full path trims or refuses it.
+                return value if header_safe(value) == value else None
     record = read_record(provider, account)
     if record is None or record.needs_login:
         return None

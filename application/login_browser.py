@@ -19,7 +19,7 @@ from code_mesh.application.ports import (
 from code_mesh.application.provider_endpoints import StandardEndpoints
 from code_mesh.domain.errors import AuthorizationFailed
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.oauth import Pkce, check_state, new_state
+from code_mesh.domain.oauth import Pkce, check_state, error_code, new_state, state_matches
 
 BROWSER_TIMEOUT_SECONDS = 300.0
 
@@ -30,7 +30,7 @@ def log_in_with_browser(
     view: LoginView,
     browser: Browser | None,
     clock: Clock,
-    receiver: Callable[[], AbstractContextManager[LoopbackReceiver]],
+    receiver: Callable[[Callable[[str | None], bool]], AbstractContextManager[LoopbackReceiver]],
     endpoints: StandardEndpoints,
     provider: ProviderId,
     account: AccountName,
@@ -39,7 +39,7 @@ def log_in_with_browser(
     assert endpoints.authorize_url is not None
     pkce = Pkce.generate()
     state = new_state()
-    with receiver() as listener:
+    with receiver(lambda received: state_matches(received, state)) as listener:
         query = {
             "response_type": "code",
             "client_id": endpoints.token.client_id,
@@ -61,11 +61,11 @@ def log_in_with_browser(
             f"No answer came back from the browser within {timeout:.0f} s; nothing was stored",
             "Run the login again",
         )
-    if answer.error is None or answer.state is not None:
-        check_state(answer.state, state)  # before believing anything the redirect says
+    check_state(answer.state, state)  # the listener checked it too: before believing anything
     if answer.error is not None:
+        code = error_code(answer.error) or "with an error code that cannot be shown"
         raise AuthorizationFailed(
-            f"The provider did not authorize the login ({answer.error}); nothing was stored",
+            f"The provider did not authorize the login ({code}); nothing was stored",
             "Run the login again and approve it",
         )
     if answer.code is None:

@@ -26,15 +26,20 @@ def run_device_flow(
     endpoint: TokenEndpoint,
     scope: str | None,
 ) -> TokenGrant:
-    """Show the user code, then poll at the server's pace until a token, a refusal or expiry."""
+    """Show the user code, then poll at the server's pace until a token, a refusal or expiry.
+
+    Never sleeps past the code's expiry: the wait before a poll is cut to what is left."""
     authorization = gateway.start_device_authorization(device_authorization_url, endpoint, scope)
     view.show_device_code(authorization.user_code, authorization.verification_uri)
     interval = authorization.interval
     deadline = clock.now() + authorization.expires_in
     with view.waiting("Waiting for you to authorize this device"):
         while True:
-            clock.sleep(interval)
-            if clock.now() > deadline:
+            left = deadline - clock.now()
+            if left <= 0:
+                raise _expired()
+            clock.sleep(min(interval, left))
+            if clock.now() >= deadline:
                 raise _expired()
             try:
                 answer = gateway.poll_device_token(endpoint, authorization.device_code)

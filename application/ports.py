@@ -84,6 +84,11 @@ class CredentialStore(Protocol):
         """Seal every secret again under `key_id`, in one transaction; the number of rows."""
         ...
 
+    def check_writable(self, provider: ProviderId, account: AccountName) -> None:
+        """A write transaction that changes nothing on this credential's row: StoreUnavailable
+        when the store cannot be written now (a full disk, say), before anything irreversible."""
+        ...
+
 
 class KeyVault(Protocol):
     """Where the encryption keys live (SPEC section 8): the OS keychain, a key file, or a passphrase.
@@ -120,10 +125,30 @@ class Clock(Protocol):
         ...
 
 
-class CredentialLocks(Protocol):
-    """An exclusive lock per credential, shared by every process (single-flight refresh)."""
+@dataclass(frozen=True)
+class FailureNote:
+    """A refresh that failed, noted beside the credential's lock for the processes queued behind it."""
 
-    def hold(self, provider: ProviderId, account: AccountName) -> AbstractContextManager[None]: ...
+    at: float
+    """Unix seconds."""
+    message: str
+    next_step: str | None = None
+
+
+class CredentialLocks(Protocol):
+    """An exclusive lock per credential, shared by every process (single-flight refresh), and a
+    note of the last failed refresh beside it (no secret in it)."""
+
+    def hold(self, provider: ProviderId, account: AccountName, wait: float) -> AbstractContextManager[bool]:
+        """Hold the lock for the block, which gets True; or False, holding nothing, when the lock
+        could not be had within `wait` seconds."""
+        ...
+
+    def last_failure(self, provider: ProviderId, account: AccountName) -> FailureNote | None: ...
+
+    def note_failure(self, provider: ProviderId, account: AccountName, note: FailureNote) -> None:
+        """Keep `note` (best effort: a note that cannot be written is no failure)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -197,7 +222,11 @@ class RedirectAnswer:
 
 
 class LoopbackReceiver(Protocol):
-    """A one-shot HTTP listener on 127.0.0.1 for the authorization redirect (RFC 8252)."""
+    """A one-shot HTTP listener on 127.0.0.1 for the authorization redirect (RFC 8252).
+
+    Started with a test of the `state` parameter: a request whose state does not belong to
+    the login (none, or another) is answered with an error page and ignored, so no other
+    local process can end or steer the login by calling the listener first."""
 
     @property
     def redirect_uri(self) -> str: ...

@@ -4,6 +4,13 @@ Single-flight: take the credential's own lock (never SQLite's database-wide writ
 lock across an HTTP call), read again, refresh only if still needed, store the
 rotated tokens in a short transaction, release. Rotating refresh tokens make this a
 correctness rule: two refreshes with the same token would log the user out.
+
+Failures must not queue (issue 9, R1): a process waits for the lock only as long as
+one exchange may take, and a process whose wait ended because another one's refresh
+failed repeats that failure instead of the request (a command run after a failure
+tries again itself). Rotated tokens must not be lost (D4): the store is checked to be
+writable before the provider is asked, and a write that fails after the answer is
+tried again for a few seconds.
 """
 
 from __future__ import annotations
@@ -11,14 +18,29 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
-from code_mesh.application.ports import Clock, CredentialLocks, CredentialStore, OAuthGateway, TokenEndpoint
+from code_mesh.application.ports import (
+    Clock,
+    CredentialLocks,
+    CredentialStore,
+    FailureNote,
+    OAuthGateway,
+    TokenEndpoint,
+)
 from code_mesh.application.token import find_credential, login_command
 from code_mesh.domain.credentials import OAuthToken, StoredCredential
-from code_mesh.domain.errors import CodeMeshError, OAuthErrorResponse, RefreshRefused
+from code_mesh.domain.errors import (
+    CodeMeshError,
+    OAuthErrorResponse,
+    ProviderUnavailable,
+    RefreshRefused,
+    StoreUnavailable,
+)
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.oauth import REFUSED_GRANT
 
-REFUSALS = frozenset({"invalid_grant", "invalid_token", "bad_credentials"})
-"""Answers that mean the refresh token itself is no good: the user must log in again."""
+WRITE_RETRY_SECONDS = 3.0
+"""How long a write of freshly rotated tokens is retried before they are given up for lost."""
+DEFAULT_LOCK_WAIT_SECONDS = 35.0
 
 
 class Refresher(Protocol):
@@ -49,7 +71,18 @@ class CopilotRefresher:
 
     def refresh(self, credential: OAuthToken, now: float) -> OAuthToken:
         assert credential.refresh_token is not None
-        token, expires_at = self._gateway.fetch_copilot_token(self._url, credential.refresh_token)
+        try:
+            token, expires_at = self._gateway.fetch_copilot_token(self._url, credential.refresh_token)
+        except OAuthErrorResponse as error:
+            if error.status in (401, 403):
+                # copilot_internal answers 401/403 when the GitHub token itself (our refresh token)
+                # is revoked or no longer entitled: this provider's way of saying invalid_grant.
+                raise OAuthErrorResponse(
+                    REFUSED_GRANT,
+                    error.host,
+                    description=f"GitHub refused the GitHub token (HTTP {error.status})",
+                ) from None
+            raise
         return replace(credential, access_token=token, expires_at=expires_at)
 
 
@@ -72,8 +105,12 @@ def refresh_credential(
     account: AccountName | None,
     *,
     force: bool = False,
+    lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS,
 ) -> StoredCredential:
-    """The credential, refreshed if due (or when `force`), by at most one process at a time."""
+    """The credential, refreshed if due (or when `force`), by at most one process at a time.
+
+    `lock_wait` is how long to wait for another process's refresh: a little more than one
+    exchange may take (CODE_MESH_HTTP_TIMEOUT), so a waiter gives up when the holder would."""
     seen = find_credential(store, provider, account)
     credential = seen.credential
     if not isinstance(credential, OAuthToken) or not credential.can_refresh:
@@ -90,7 +127,14 @@ def refresh_credential(
         return seen
     if seen.needs_login:
         raise _needs_login(seen)
-    with locks.hold(provider, seen.account):
+    asked_at = clock.now()
+    with locks.hold(provider, seen.account, lock_wait) as held:
+        if not held:
+            raise ProviderUnavailable(
+                f"Another code-mesh process has been refreshing the credential for {provider} for over "
+                f"{lock_wait:g} s; nothing was changed",
+                "Try again in a moment",
+            )
         current = find_credential(store, provider, seen.account)
         if not _same(current, seen):
             # Another process refreshed (or a login replaced it) while we waited.
@@ -98,20 +142,45 @@ def refresh_credential(
                 raise _needs_login(current)
             if force or not current.refresh_due(clock.now()):
                 return current
+        _repeat_failure_seen_while_waiting(locks, clock, current, asked_at)
         current_token = current.credential
         assert isinstance(current_token, OAuthToken)
+        store.check_writable(provider, current.account)  # before the provider rotates anything
         try:
             renewed = refresher.refresh(current_token, clock.now())
         except OAuthErrorResponse as error:
-            if error.error in REFUSALS:
+            if error.error == REFUSED_GRANT:
                 _mark_needs_login(store, current)
                 raise RefreshRefused(
-                    f"{error.host} refused to refresh the credential for {provider} ({error.error}); "
+                    f"{error.host} refused to refresh the credential for {provider} "
+                    f"({': '.join(p for p in (error.error, error.description) if p)}); "
                     "it is kept but marked needs-login",
                     f"Run `{login_command(current)}`",
                 ) from None
+            _note(locks, clock, current, error)
             raise
-        return _store_if_unchanged(store, current, renewed)
+        except ProviderUnavailable as error:
+            _note(locks, clock, current, error)
+            raise
+        return _store_rotated(store, clock, current, renewed)
+
+
+def _repeat_failure_seen_while_waiting(
+    locks: CredentialLocks, clock: Clock, current: StoredCredential, asked_at: float
+) -> None:
+    """The failure of the refresh this process queued behind, rather than the same request again."""
+    note = locks.last_failure(current.provider, current.account)
+    if note is not None and asked_at <= note.at <= clock.now():
+        raise ProviderUnavailable(
+            f"{note.message.rstrip('.')} (seen by the code-mesh process that was refreshing it meanwhile)",
+            note.next_step,
+        )
+
+
+def _note(locks: CredentialLocks, clock: Clock, current: StoredCredential, error: CodeMeshError) -> None:
+    locks.note_failure(
+        current.provider, current.account, FailureNote(clock.now(), error.message, error.next_step)
+    )
 
 
 def _mark_needs_login(store: CredentialStore, current: StoredCredential) -> None:
@@ -119,6 +188,28 @@ def _mark_needs_login(store: CredentialStore, current: StoredCredential) -> None
         latest = repository.get(current.provider, current.account)
         if latest is not None and _same(latest, current):
             repository.mark_needs_login(current.provider, current.account)
+
+
+def _store_rotated(
+    store: CredentialStore, clock: Clock, current: StoredCredential, renewed: OAuthToken
+) -> StoredCredential:
+    """Write the rotated tokens; a store that fails now (it could be written a moment ago) is
+    tried again for a few seconds, because the provider no longer accepts the stored ones."""
+    give_up_at = clock.now() + WRITE_RETRY_SECONDS
+    pause = 0.1
+    while True:
+        try:
+            return _store_if_unchanged(store, current, renewed)
+        except StoreUnavailable:
+            if clock.now() + pause > give_up_at:
+                raise CodeMeshError(
+                    f"{current.provider} has rotated the refresh token, but the store {store.location} could "
+                    "not be written to keep the new one; the stored refresh token no longer works, so a new "
+                    "login is needed",
+                    f"Make the store writable again (free disk space), then run `{login_command(current)}`",
+                ) from None
+            clock.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 def _store_if_unchanged(

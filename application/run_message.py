@@ -7,6 +7,7 @@ arrives, so the user sees the reply grow.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -44,7 +45,8 @@ class Unauthorized(Exception):
 
 
 class RateLimited(Exception):
-    """HTTP 429; `retry_after` is what the provider asked for, in seconds, if it said."""
+    """HTTP 429; `retry_after` is what the provider asked for, in seconds (finite, not negative),
+    if it said so in a usable way."""
 
     def __init__(self, retry_after: float | None) -> None:
         super().__init__("rate limited")
@@ -122,7 +124,11 @@ def run_message(
                 rate_limited = True
                 sleep(wait)
                 continue
-            advice = f"Wait {wait:g} s and try again" if wait is not None else "Wait a little and try again"
+            advice = (
+                f"Wait {math.ceil(wait)} s and try again"
+                if wait is not None
+                else "Wait a little and try again"
+            )
             raise CodeMeshError(f"{target.provider} is rate limiting requests (HTTP 429)", advice) from None
         except StreamCut:
             raise CodeMeshError(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import Custom, OAuthToken, Status, StoredCredential
-from code_mesh.domain.errors import CodeMeshError, NotLoggedIn
+from code_mesh.domain.errors import CodeMeshError, InvalidInput, NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.providers import profile_for
+from code_mesh.domain.rules import header_safe
 from code_mesh.domain.secret import Secret
 
 
@@ -47,11 +48,36 @@ def login_command(stored: StoredCredential) -> str:
 def token_from_environment(
     provider: ProviderId, account: AccountName | None, environ: Mapping[str, str]
 ) -> UsableToken | None:
-    """The provider's environment variable beats the store, unless an account is named."""
+    """The provider's environment variable beats the store, unless an account is named.
+
+    `OPENAI_API_KEY=$(cat key.txt)` keeps a CR from a file written on Windows: whitespace
+    around the key is dropped; a control character inside it is refused, naming the variable."""
     variable = profile_for(provider).env_var
     if account is None and variable and environ.get(variable):
-        return UsableToken(Secret(environ[variable]), f"env:{variable}")
+        value = header_safe(environ[variable])
+        if value is None:
+            raise InvalidInput(
+                f"{variable} holds a line break, a control character or a non-ASCII character inside "
+                "the key, so it was not used",
+                f"Set {variable} to the key alone (check the file it was read from), or unset it",
+            )
+        return UsableToken(Secret(value), f"env:{variable}")
     return None
+
+
+def header_ready(token: UsableToken, stored: StoredCredential | None) -> UsableToken:
+    """The token as it can travel in an HTTP header: trimmed of surrounding whitespace, or refused
+    with one line that names the credential (never shows it) when a control character is inside."""
+    value = header_safe(token.secret.reveal())
+    if value is None:
+        where = (
+            token.source if stored is None else f"The stored credential {stored.provider} ({stored.account})"
+        )
+        raise InvalidInput(
+            f"{where} holds a line break or a control character inside its secret, so it was not sent",
+            f"Log in again: `{login_command(stored)}`" if stored is not None else "Fix the variable",
+        )
+    return token if value == token.secret.reveal() else replace(token, secret=Secret(value))
 
 
 def stored_token(

@@ -76,14 +76,23 @@ class RefreshRefused(CodeMeshError):
 
 
 class OAuthErrorResponse(CodeMeshError):
-    """An OAuth server's error answer (RFC 6749 section 5.2), e.g. invalid_grant."""
+    """An OAuth server's error answer (RFC 6749 section 5.2), e.g. invalid_grant.
 
-    def __init__(self, error: str, host: str) -> None:
+    `error` is the error code alone (empty when the server sent none that can be read);
+    `description` is already made safe to show (escaped, redacted, short) by whoever read it."""
+
+    def __init__(
+        self, error: str, host: str, *, description: str | None = None, status: int | None = None
+    ) -> None:
+        detail = ": ".join(part for part in (error, description) if part)
         super().__init__(
-            f"{host} refused the request ({error})", "Run `code-mesh auth login` for this provider again"
+            f"{host} refused the request" + (f" ({detail})" if detail else ""),
+            "Run `code-mesh auth login` for this provider again",
         )
         self.error = error
         self.host = host
+        self.description = description
+        self.status = status
 
 
 class KeyUnavailable(CodeMeshError):

@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from code_mesh.domain.credentials import OAuthToken
 from code_mesh.domain.errors import AuthorizationFailed
@@ -42,8 +45,13 @@ def new_state() -> str:
     return secrets.token_urlsafe(32)
 
 
+def state_matches(received: str | None, expected: str) -> bool:
+    """Whether an answer carries this login's state (compared in constant time)."""
+    return received is not None and hmac.compare_digest(received.encode(), expected.encode())
+
+
 def check_state(received: str | None, expected: str) -> None:
-    if received is None or not hmac.compare_digest(received.encode(), expected.encode()):
+    if not state_matches(received, expected):
         raise AuthorizationFailed(
             "The answer does not belong to this login (state mismatch); nothing was stored",
             "Start the login again and use the newest link",
@@ -111,3 +119,102 @@ class DevicePoll(StrEnum):
 
 SLOW_DOWN_STEP_SECONDS = 5.0
 """RFC 8628 section 3.5: on slow_down, poll 5 seconds less often from then on."""
+
+
+# -- what servers send, read defensively ---------------------------------------------------
+
+REFUSED_GRANT = "invalid_grant"
+"""The one answer that means the refresh token itself is no good (RFC 6749 section 5.2)."""
+
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}(?![A-Za-z0-9_.-])")
+_DECIMAL = re.compile(r"\d{1,15}(\.\d{1,9})?")
+
+MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 3600
+DEFAULT_POLL_INTERVAL_SECONDS = 5.0
+MAX_POLL_INTERVAL_SECONDS = 60.0
+DEFAULT_DEVICE_CODE_LIFETIME_SECONDS = 900.0
+MAX_DEVICE_CODE_LIFETIME_SECONDS = 1800.0
+LATEST_UNIX_SECONDS = 253_402_300_799
+"""9999-12-31 23:59:59 UTC: an expiry beyond it is not a time (and would not fit the store)."""
+MAX_USER_CODE_LENGTH = 64
+MAX_URL_LENGTH = 2048
+
+
+def error_code(value: str) -> str | None:
+    """The leading RFC 6749 error word of an `error` field, or None when it does not start with one.
+
+    "invalid_grant: refresh token sk-… is revoked" is invalid_grant; the rest is never shown,
+    because servers put the offending token there."""
+    match = _ERROR_CODE.match(value)
+    return match.group() if match else None
+
+
+def finite_seconds(value: object) -> float | None:
+    """A duration as a server sent it (a JSON number, or a decimal string as some send), in
+    seconds; None for anything else: a bool, NaN, Infinity, a negative number, 10**400."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(value) if 0 <= value <= 10**15 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) and value >= 0 else None
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return float(value)
+    return None
+
+
+def token_lifetime(value: object) -> float | None:
+    """`expires_in` of a token response as seconds, or None: expiry unknown.
+
+    Anything but a finite number of seconds from 0 to 10 years is taken as unknown, never
+    refused: when the server answers, it has already rotated the refresh token, so refusing
+    the answer would throw the only working one away (issue 9, D4). A token of unknown expiry
+    is used until the API refuses it; `run` then refreshes it once."""
+    seconds = finite_seconds(value)
+    return seconds if seconds is not None and seconds <= MAX_TOKEN_LIFETIME_SECONDS else None
+
+
+def poll_interval(value: object) -> float:
+    """A device flow's `interval` (RFC 8628 section 3.2): 5 s when missing or not a number,
+    at most 60 s, so an interval of 10**9 or Infinity cannot stall the login."""
+    seconds = finite_seconds(value)
+    return DEFAULT_POLL_INTERVAL_SECONDS if seconds is None else min(seconds, MAX_POLL_INTERVAL_SECONDS)
+
+
+def device_code_lifetime(value: object) -> float:
+    """A device code's `expires_in`: 900 s when missing, zero or not a number, at most 30 min."""
+    seconds = finite_seconds(value)
+    return (
+        DEFAULT_DEVICE_CODE_LIFETIME_SECONDS
+        if not seconds
+        else min(seconds, MAX_DEVICE_CODE_LIFETIME_SECONDS)
+    )
+
+
+def unix_seconds(value: object) -> int | None:
+    """An absolute expiry (Copilot's `expires_at`): whole Unix seconds up to the year 9999, else None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= LATEST_UNIX_SECONDS:
+        return value
+    return None
+
+
+def displayable_user_code(value: object) -> str | None:
+    """A device flow's `user_code` when it is printable ASCII a person can type, else None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_USER_CODE_LENGTH:
+        return None
+    return value if all(" " <= char <= "~" for char in value) else None
+
+
+def web_url(value: object) -> str | None:
+    """An http(s) URL with a host, printable ASCII and no spaces, else None (a verification URI)."""
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
+        return None
+    if not all("!" <= char <= "~" for char in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None

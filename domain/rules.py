@@ -23,6 +23,16 @@ CUSTOM_TOKEN_FIELDS = ("token", "api_key", "key")
 """The fields of a custom credential that `auth token` prints, in order of preference."""
 
 
+def header_safe(value: str) -> str | None:
+    """`value` without surrounding whitespace when what remains can travel in an HTTP header
+    (printable ASCII); None when a control character (a CR or LF inside, say) or a non-ASCII
+    one is left, or nothing is. Keys pasted or read from a file often end in a newline or CR."""
+    trimmed = value.strip()
+    if trimmed and all(" " <= char <= "~" for char in trimmed):
+        return trimmed
+    return None
+
+
 def is_valid_identifier(value: str) -> bool:
     """Whether `value` matches ^[a-z0-9][a-z0-9._-]{0,63}$ (provider ids, account names)."""
     return (

@@ -16,10 +16,12 @@ from code_mesh.adapters.clock import SystemClock
 from code_mesh.adapters.files.home import Home, prepare_home, resolve_home
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.text import one_line
 from code_mesh.entrypoints.output import notice, warn
 
 if TYPE_CHECKING:
     from code_mesh.adapters.crypto.field_cipher import FieldCipher
+    from code_mesh.adapters.providers.chat_http import HttpChatClient
     from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
     from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
     from code_mesh.application.ports import KeyVault
@@ -164,19 +166,47 @@ def clock() -> SystemClock:
     return SystemClock()
 
 
+OAUTH_TIMEOUT_SECONDS = 30.0
+MAX_HTTP_TIMEOUT_SECONDS = 3600.0
+LOCK_WAIT_MARGIN_SECONDS = 5.0
+"""A process waiting for another's refresh waits this much longer than one exchange may take."""
+
+
+def http_timeout(default: float) -> float:
+    """CODE_MESH_HTTP_TIMEOUT in seconds (more than 0, at most an hour), else `default`."""
+    configured = environment().get("CODE_MESH_HTTP_TIMEOUT")
+    if not configured:
+        return default
+    try:
+        timeout = float(configured)
+    except ValueError:
+        timeout = float("nan")
+    if not 0 < timeout <= MAX_HTTP_TIMEOUT_SECONDS:  # NaN fails this too
+        raise CodeMeshError(
+            f"CODE_MESH_HTTP_TIMEOUT must be a number of seconds from 0 to 3600, not "
+            f"{one_line(configured, 40)!r}",
+            "Fix or unset the variable",
+        )
+    return timeout
+
+
+def oauth_timeout() -> float:
+    """The total time one OAuth exchange may take (no import of httpx just to know it)."""
+    return http_timeout(OAUTH_TIMEOUT_SECONDS)
+
+
 @functools.cache
 def gateway() -> HttpOAuthGateway:
-    from code_mesh.adapters.providers.oauth_http import DEFAULT_TIMEOUT_SECONDS, HttpOAuthGateway
+    from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
 
-    configured = environment().get("CODE_MESH_HTTP_TIMEOUT")
-    try:
-        timeout = float(configured) if configured else DEFAULT_TIMEOUT_SECONDS
-    except ValueError:
-        raise CodeMeshError(
-            f"CODE_MESH_HTTP_TIMEOUT must be a number of seconds, not {configured!r}",
-            "Fix or unset the variable",
-        ) from None
-    return HttpOAuthGateway(timeout=timeout)
+    return HttpOAuthGateway(timeout=oauth_timeout())
+
+
+def chat_client() -> HttpChatClient:
+    """For `run`: the timeout bounds the wait for the answer and for each piece of the reply."""
+    from code_mesh.adapters.providers.chat_http import DEFAULT_PIECE_TIMEOUT_SECONDS, HttpChatClient
+
+    return HttpChatClient(timeout=http_timeout(DEFAULT_PIECE_TIMEOUT_SECONDS))
 
 
 def refresher_for(provider: ProviderId) -> Refresher:
@@ -212,6 +242,7 @@ def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = 
         provider,
         account,
         force=force,
+        lock_wait=oauth_timeout() + LOCK_WAIT_MARGIN_SECONDS,
     )
 
 

@@ -71,6 +71,27 @@ for name, target, summary in _AUTH_COMMANDS:
     auth.command(f"{_COMMANDS}.{target}", name=name, help=summary, alias="ls" if name == "list" else None)
 
 
+def _print_frames(error: BaseException) -> None:
+    """--debug: where a bug happened (every frame, chained exceptions too), but no exception
+    message and no local value, because those can carry a secret (httpx puts a refused header,
+    key and all, in its message)."""
+    import traceback
+
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    lines = ["code-mesh debug: where the error happened (messages left out: they can hold secrets)"]
+    for exception in reversed(chain):
+        for frame in traceback.extract_tb(exception.__traceback__):
+            lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+            if frame.line:
+                lines.append(f"    {frame.line.strip()}")
+        lines.append(f"{type(exception).__module__}.{type(exception).__qualname__}")
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
 def run(arguments: list[str]) -> int:
     """Run the CLI; CodeMeshError becomes one line on stderr and its exit code."""
     if "--debug" in arguments:
@@ -91,7 +112,7 @@ def run(arguments: list[str]) -> int:
         raise
     except Exception as error:  # a bug: say so without a traceback that could carry a secret
         if os.environ.get("CODE_MESH_DEBUG"):
-            raise
+            _print_frames(error)
         error_line(
             f"unexpected internal error ({type(error).__name__}). "
             "Run again with --debug for details and report it"

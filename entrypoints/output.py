@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from code_mesh.domain.text import for_terminal
+
 PROGRAM = "code-mesh"
 
 
@@ -29,8 +31,11 @@ def notice(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    print(f"{PROGRAM}: {paint('warning', '33', sys.stderr)}: {text}", file=sys.stderr, flush=True)
+    print(
+        f"{PROGRAM}: {paint('warning', '33', sys.stderr)}: {for_terminal(text)}", file=sys.stderr, flush=True
+    )
 
 
 def error_line(text: str) -> None:
-    print(f"{PROGRAM}: {paint('error', '31', sys.stderr)}: {text}", file=sys.stderr, flush=True)
+    """One error line; whatever a message quotes from outside cannot steer the terminal."""
+    print(f"{PROGRAM}: {paint('error', '31', sys.stderr)}: {for_terminal(text)}", file=sys.stderr, flush=True)

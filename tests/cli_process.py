@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import threading
@@ -77,3 +78,31 @@ def write_config(home: Path, text: str) -> None:
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     (home / "config.toml").write_text(text)
     (home / "config.toml").chmod(0o600)
+
+
+def run_measuring_memory(
+    home: Path, *arguments: str, env: Mapping[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run the CLI to its end; also return its peak resident memory in MiB (from wait4's rusage)."""
+    process = subprocess.Popen(
+        command_line(*arguments),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_environment(home, env),
+    )
+    out: list[str] = []
+    err: list[str] = []
+    readers = [
+        threading.Thread(target=lambda: out.append(process.stdout.read() if process.stdout else "")),
+        threading.Thread(target=lambda: err.append(process.stderr.read() if process.stderr else "")),
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join(timeout=10)
+    result = subprocess.CompletedProcess(process.args, process.returncode, "".join(out), "".join(err))
+    return result, usage.ru_maxrss / 1024  # Linux reports KiB

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from code_mesh.application.ports import TokenEndpoint
+from code_mesh.application.ports import FailureNote, TokenEndpoint
 from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
 from code_mesh.domain.secret import Secret
 
@@ -31,20 +31,34 @@ class FakeClock:
 
 
 class ThreadLocks:
-    """The CredentialLocks port within one process (the file locks are tested with processes)."""
+    """The CredentialLocks port within one process (the file locks are tested with processes).
+
+    `wait` is honoured in real seconds (tests that use it hold the lock from another thread)."""
 
     def __init__(self) -> None:
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
         self.held: list[tuple[str, str]] = []
+        self.notes: dict[tuple[str, str], FailureNote] = {}
 
     @contextmanager
-    def hold(self, provider: str, account: str) -> Iterator[None]:
+    def hold(self, provider: str, account: str, wait: float) -> Iterator[bool]:
         with self._guard:
             lock = self._locks.setdefault((provider, account), threading.Lock())
-        with lock:
+        if not lock.acquire(timeout=wait):
+            yield False
+            return
+        try:
             self.held.append((provider, account))
-            yield
+            yield True
+        finally:
+            lock.release()
+
+    def last_failure(self, provider: str, account: str) -> FailureNote | None:
+        return self.notes.get((provider, account))
+
+    def note_failure(self, provider: str, account: str, note: FailureNote) -> None:
+        self.notes[(provider, account)] = note
 
 
 class RecordingView:

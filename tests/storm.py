@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,14 +34,18 @@ class StormResult:
     outputs: list[str]
     errors: list[str]
     seconds: float
+    finished: list[float]
 
     @property
     def failures(self) -> int:
         return sum(1 for code in self.exit_codes if code != 0)
 
 
-def refresh_storm(home: Path, processes: int, provider: str = "anthropic") -> StormResult:
-    """Run `auth token PROVIDER` in `processes` processes released together; wall time from release."""
+def refresh_storm(
+    home: Path, processes: int, provider: str = "anthropic", env: Mapping[str, str] | None = None
+) -> StormResult:
+    """Run `auth token PROVIDER` in `processes` processes released together: the wall time from the
+    release to the last exit, and when each process exited (`finished`: seconds from the release, sorted)."""
     started = [
         subprocess.Popen(
             [sys.executable, "-c", _GATED, "auth", "token", provider],
@@ -47,7 +53,7 @@ def refresh_storm(home: Path, processes: int, provider: str = "anthropic") -> St
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=clean_environment(home),
+            env=clean_environment(home, env),
         )
         for _ in range(processes)
     ]
@@ -59,10 +65,21 @@ def refresh_storm(home: Path, processes: int, provider: str = "anthropic") -> St
         assert process.stdin is not None
         process.stdin.close()
         process.stdin = None
-    outputs, errors, codes = [], [], []
-    for process in started:
+    results: list[tuple[str, str, int, float]] = [("", "", 0, 0.0)] * len(started)
+
+    def collect(index: int, process: subprocess.Popen[str]) -> None:
         out, err = process.communicate(timeout=600)
-        outputs.append(out)
-        errors.append(err)
-        codes.append(process.returncode)
-    return StormResult(codes, outputs, errors, time.perf_counter() - begin)
+        results[index] = (out, err, process.returncode, time.perf_counter() - begin)
+
+    collectors = [threading.Thread(target=collect, args=item) for item in enumerate(started)]
+    for collector in collectors:
+        collector.start()
+    for collector in collectors:
+        collector.join()
+    return StormResult(
+        [code for _, _, code, _ in results],
+        [out for out, _, _, _ in results],
+        [err for _, err, _, _ in results],
+        time.perf_counter() - begin,
+        sorted(seconds for _, _, _, seconds in results),
+    )

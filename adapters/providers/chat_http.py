@@ -1,22 +1,43 @@
-"""The ChatClient port over httpx and server-sent events (httpx-sse).
+"""The ChatClient port over httpx and server-sent events.
 
 Knows the wire formats of SPEC section 7: Anthropic Messages (`event:` lines,
 message_start … message_stop) and OpenAI-style chat completions (`data:` chunks
 ending with `[DONE]`), which GitHub Copilot speaks too.
+
+Bounds (issue 9): the request runs on a worker thread and hands each event over a
+`Pipe`; the timeout (CODE_MESH_HTTP_TIMEOUT, else 60 s) bounds the wait for the answer
+and then for each event (a ping counts: the server is still there), not the whole reply,
+which may take minutes. A line or an event of the stream is at most 1 MiB, an error body
+is read up to 64 KiB. Whatever the server sends in whatever shape, the outcome is text,
+usage, or one of the errors the use case handles; messages from the provider are shown
+escaped, at most 200 characters, with the request's credentials redacted.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
-from collections.abc import Iterator, Mapping
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from httpx_sse import EventSource
 
 from code_mesh.adapters.debug_log import http_hooks
+from code_mesh.adapters.providers.http_exchange import (
+    ACCEPT_ENCODING,
+    AnswerRefused,
+    ExchangeTimedOut,
+    Pipe,
+    decoded_chunks,
+    read_capped,
+    split_lines,
+)
 from code_mesh.adapters.providers.oauth_http import USER_AGENT
+from code_mesh.adapters.providers.server_sent_events import ServerSentEvent, parse_events
 from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
 from code_mesh.application.run_message import (
     ChatEvent,
@@ -27,9 +48,17 @@ from code_mesh.application.run_message import (
     Unauthorized,
     Usage,
 )
-from code_mesh.domain.errors import ProviderUnavailable
+from code_mesh.domain.errors import CodeMeshError, ProviderUnavailable
+from code_mesh.domain.rules import header_safe
+from code_mesh.domain.text import one_line
 
 ANTHROPIC_VERSION = "2023-06-01"
+DEFAULT_PIECE_TIMEOUT_SECONDS = 60.0
+ERROR_BODY_LIMIT = 64 * 1024
+MESSAGE_LIMIT = 200
+MAX_RETRY_AFTER_SECONDS = 10**7
+"""A retry-after beyond about four months is not advice to wait; it is treated as absent."""
+_CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 
 def _endpoint(target: ChatTarget) -> str:
@@ -62,21 +91,93 @@ def _body(target: ChatTarget, request: ChatRequest) -> dict[str, Any]:
     }
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
+def _seconds(text: str, scale: float = 1.0) -> float | None:
     try:
-        return float(value) if value is not None else None
+        value = float(text) / scale
     except ValueError:
+        return None
+    return value if math.isfinite(value) and 0 <= value <= MAX_RETRY_AFTER_SECONDS else None
+
+
+def retry_after(headers: httpx.Headers, now: float) -> float | None:
+    """How long a 429 asks to wait, in seconds, or None when it does not say so in a usable way:
+    `retry-after-ms` (OpenAI, Anthropic), `retry-after` as seconds or as an HTTP date (RFC 9110).
+    A negative, NaN or absurdly large value counts as not said."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None and (wait := _seconds(milliseconds.strip(), 1000.0)) is not None:
+        return wait
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    if (wait := _seconds(value.strip())) is not None:
+        return wait
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return _seconds(str(max(0.0, when.timestamp() - now)))
+
+
+def _object(value: object) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: a misshapen event adds nothing."""
+    return value if isinstance(value, dict) else {}
+
+
+def _counts(usage: object) -> dict[str, int]:
+    return {
+        name: count
+        for name, count in _object(usage).items()
+        if isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 2**63
+    }
+
+
+def _loads(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
         return None
 
 
+def provider_message(body: bytes, secrets: Iterable[str]) -> str | None:
+    """The provider's own words in an error body (SPEC section 7): `error.message` (or `message`,
+    or an `error` string) of a JSON body, else the first line of a text body; made safe to show."""
+    text = body.decode("utf-8", errors="replace")
+    value = _loads(text)
+    if isinstance(value, dict):
+        error = value.get("error")
+        candidates = [_object(error).get("message"), value.get("message"), error]
+        message = next((c for c in candidates if isinstance(c, str) and c.strip()), None)
+    elif value is None:
+        message = next((line for line in text.splitlines() if line.strip()), None)
+    else:
+        message = None
+    return one_line(message, MESSAGE_LIMIT, secrets) if message else None
+
+
+def _event_error(data: dict[str, Any], secrets: Iterable[str]) -> str:
+    """What an `error` inside a stream says (Anthropic's `event: error`, OpenAI's `{"error": …}`)."""
+    error = data.get("error")
+    fields = _object(error)
+    kind, message = fields.get("type"), fields.get("message")
+    if isinstance(error, str):
+        message = error
+    parts = [
+        one_line(part, MESSAGE_LIMIT, secrets) for part in (kind, message) if isinstance(part, str) and part
+    ]
+    return ": ".join(parts) or "no details"
+
+
 class HttpChatClient:
-    def __init__(self, timeout: float = 60.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, timeout: float = DEFAULT_PIECE_TIMEOUT_SECONDS, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self._timeout = timeout
         self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, read=timeout),
+            timeout=httpx.Timeout(timeout),
             transport=transport,
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks=http_hooks("chat"),
         )
 
@@ -88,84 +189,166 @@ class HttpChatClient:
         sent_headers = {"Accept": "text/event-stream", **headers}
         if target.kind is ChatApiKind.ANTHROPIC_MESSAGES:
             sent_headers["anthropic-version"] = ANTHROPIC_VERSION
+        for name, value in sent_headers.items():
+            if header_safe(value) != value:  # the use case checks credentials; this is the last guard
+                raise CodeMeshError(
+                    f"The {name} header for {host} would hold a line break or a control character",
+                    "Log in to the provider again",
+                )
+        secrets = [value for name, value in sent_headers.items() if name.lower() in _CREDENTIAL_HEADERS]
+        secrets += [value.partition(" ")[2] for value in secrets if " " in value]
+        pipe: Pipe[ChatEvent | None] = Pipe(self._timeout)
+        worker = threading.Thread(
+            target=self._produce,
+            args=(pipe, target.kind, url, host, sent_headers, _body(target, request), secrets),
+            name="code-mesh-chat",
+            daemon=True,
+        )
+        worker.start()
+        answered = text_arrived = False
         try:
-            with self._client.stream(
-                "POST", url, json=_body(target, request), headers=sent_headers
-            ) as response:
-                self._check(response, host)
-                events = EventSource(response).iter_sse()
-                if target.kind is ChatApiKind.ANTHROPIC_MESSAGES:
-                    yield from self._anthropic(events, host)
-                else:
-                    yield from self._openai(events, host)
+            for event in pipe:
+                answered = True
+                if event is None:
+                    continue  # the server is alive (a ping, a start event)
+                text_arrived = text_arrived or isinstance(event, TextDelta)
+                yield event
+        except ExchangeTimedOut:
+            wait = f"{self._timeout:g} s"
+            if text_arrived:
+                what = f"{host} sent nothing for {wait} part-way through the reply; what arrived is above"
+            elif answered:
+                what = f"{host} sent nothing for {wait} before the reply began"
+            else:
+                what = f"{host} did not answer within {wait}"
+            raise ProviderUnavailable(
+                what, "Try again later (CODE_MESH_HTTP_TIMEOUT sets how long to wait)"
+            ) from None
+
+    # -- the worker thread -------------------------------------------------------------------
+
+    def _produce(
+        self,
+        pipe: Pipe[ChatEvent | None],
+        kind: ChatApiKind,
+        url: str,
+        host: str,
+        headers: dict[str, str],
+        body: dict[str, Any],
+        secrets: list[str],
+    ) -> None:
+        try:
+            with self._client.stream("POST", url, json=body, headers=headers) as response:
+                self._check(response, host, secrets)
+                events = parse_events(split_lines(decoded_chunks(response)))
+                reader = self._anthropic if kind is ChatApiKind.ANTHROPIC_MESSAGES else self._openai
+                for item in reader(events, host, secrets):
+                    if not pipe.put(item):
+                        return  # the reader has gone (an error, Ctrl-C): stop reading
+            pipe.close()
         except httpx.ConnectError:
-            raise ProviderUnavailable(
-                f"Cannot connect to {host}", "Check your network connection and try again"
-            ) from None
+            pipe.fail(
+                ProviderUnavailable(
+                    f"Cannot connect to {host}", "Check your network connection and try again"
+                )
+            )
         except httpx.TimeoutException:
-            raise ProviderUnavailable(
-                f"{host} did not answer within {self._timeout:g} s", "Try again later"
-            ) from None
+            pipe.fail(
+                ProviderUnavailable(f"{host} did not answer within {self._timeout:g} s", "Try again later")
+            )
         except (httpx.RemoteProtocolError, httpx.ReadError):
-            raise StreamCut from None
+            pipe.fail(StreamCut())
+        except AnswerRefused as refused:
+            pipe.fail(ProviderUnavailable(f"{host} {refused.reason}", "Check api_base_url in config.toml"))
+        except httpx.InvalidURL:
+            pipe.fail(
+                ProviderUnavailable(f"The URL of {host} cannot be used", "Check api_base_url in config.toml")
+            )
+        except httpx.HTTPError as error:
+            pipe.fail(
+                ProviderUnavailable(
+                    f"The request to {host} failed ({type(error).__name__})", "Try again later"
+                )
+            )
+        except Exception as error:  # CodeMeshError, Unauthorized, RateLimited, StreamCut, or a bug
+            pipe.fail(error)
 
     @staticmethod
-    def _check(response: httpx.Response, host: str) -> None:
+    def _check(response: httpx.Response, host: str, secrets: list[str]) -> None:
         status = response.status_code
-        if status == 200:
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if 200 <= status < 300 and content_type == "text/event-stream":
             return
-        response.read()
+        try:
+            body = read_capped(response, ERROR_BODY_LIMIT, truncate=True)
+        except AnswerRefused:
+            body = b""
+        message = provider_message(body, secrets)
+        said = f": {message}" if message else ""
         if status == 401:
             raise Unauthorized
         if status == 429:
-            raise RateLimited(_retry_after(response))
+            raise RateLimited(retry_after(response.headers, time.time()))
+        if 200 <= status < 300:
+            kind = one_line(content_type or "no content type", 60)
+            raise ProviderUnavailable(
+                f"{host} answered with {kind} instead of a stream{said}",
+                "Check api_base_url in config.toml",
+            )
         raise ProviderUnavailable(
-            f"{host} answered HTTP {status}" + ("; the provider has a problem" if status >= 500 else ""),
+            f"{host} answered HTTP {status}{said}",
             "Try again later" if status >= 500 else "Check the model name and options",
         )
 
     @staticmethod
-    def _json(data: str, host: str) -> dict[str, Any]:
-        try:
-            value = json.loads(data)
-        except ValueError:
-            raise ProviderUnavailable(f"{host} sent an event that is not JSON", "Try again later") from None
-        return value if isinstance(value, dict) else {}
+    def _data(event: ServerSentEvent, host: str) -> dict[str, Any]:
+        value = _loads(event.data) if event.data else {}
+        if value is None:
+            raise ProviderUnavailable(f"{host} sent an event that is not JSON", "Try again later")
+        return _object(value)
 
-    def _anthropic(self, events: Iterator[Any], host: str) -> Iterator[ChatEvent]:
+    def _anthropic(
+        self, events: Iterator[ServerSentEvent], host: str, secrets: list[str]
+    ) -> Iterator[ChatEvent | None]:
         for event in events:
             if event.event == "ping":
+                yield None
                 continue
-            data = self._json(event.data, host) if event.data else {}
+            data = self._data(event, host)
             if event.event == "message_start":
-                usage = data.get("message", {}).get("usage", {})
-                yield Usage({k: v for k, v in usage.items() if isinstance(v, int)})
+                yield Usage(_counts(_object(data.get("message")).get("usage")))
             elif event.event == "content_block_delta":
-                delta = data.get("delta", {})
-                if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-                    yield TextDelta(delta["text"])
+                delta = _object(data.get("delta"))
+                text = delta.get("text")
+                yield TextDelta(text) if delta.get("type") == "text_delta" and isinstance(text, str) else None
             elif event.event == "message_delta":
-                usage = data.get("usage", {})
-                yield Usage({k: v for k, v in usage.items() if isinstance(v, int)})
+                yield Usage(_counts(data.get("usage")))
             elif event.event == "error":
-                message = data.get("error", {}).get("type", "error")
                 raise ProviderUnavailable(
-                    f"{host} reported an error mid-reply ({message})", "Try again later"
+                    f"{host} reported an error mid-reply ({_event_error(data, secrets)})", "Try again later"
                 )
             elif event.event == "message_stop":
                 return
+            else:
+                yield None
         raise StreamCut
 
-    def _openai(self, events: Iterator[Any], host: str) -> Iterator[ChatEvent]:
+    def _openai(
+        self, events: Iterator[ServerSentEvent], host: str, secrets: list[str]
+    ) -> Iterator[ChatEvent | None]:
         for event in events:
             if event.data.strip() == "[DONE]":
                 return
-            data = self._json(event.data, host)
-            for choice in data.get("choices") or []:
-                content = (choice.get("delta") or {}).get("content")
+            data = self._data(event, host)
+            if data.get("error") is not None:
+                raise ProviderUnavailable(
+                    f"{host} reported an error mid-reply ({_event_error(data, secrets)})", "Try again later"
+                )
+            choices = data.get("choices")
+            for choice in choices if isinstance(choices, list) else []:
+                content = _object(_object(choice).get("delta")).get("content")
                 if isinstance(content, str) and content:
                     yield TextDelta(content)
             usage = data.get("usage")
-            if isinstance(usage, dict):
-                yield Usage({k: v for k, v in usage.items() if isinstance(v, int)})
+            yield Usage(_counts(usage)) if isinstance(usage, dict) else None
         raise StreamCut

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -35,20 +35,28 @@ class _Handler(BaseHTTPRequestHandler):
             values = query.get(name)
             return values[0] if values else None
 
-        code, error = first("code"), first("error")
-        self.server.answers.put(  # type: ignore[attr-defined]
-            RedirectAnswer(Secret(code) if code else None, first("state"), error)
-        )
-        if error:
+        code, error, state = first("code"), first("error"), first("state")
+        status = 200
+        if not self.server.belongs(state):  # type: ignore[attr-defined]
+            status = 400
             page = _DONE_PAGE.format(
-                title="Login not completed", text="You can close this tab; the terminal says more."
+                title="Not this login",
+                text="This answer does not belong to the login in progress, so it was ignored.",
             )
         else:
-            page = _DONE_PAGE.format(
-                title="Logged in", text="You can close this tab and return to the terminal."
+            self.server.answers.put(  # type: ignore[attr-defined]
+                RedirectAnswer(Secret(code) if code else None, state, error)
             )
+            if error:
+                page = _DONE_PAGE.format(
+                    title="Login not completed", text="You can close this tab; the terminal says more."
+                )
+            else:
+                page = _DONE_PAGE.format(
+                    title="Logged in", text="You can close this tab and return to the terminal."
+                )
         body = page.encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
@@ -75,10 +83,12 @@ class _Listener:
 
 
 @contextmanager
-def loopback_receiver() -> Iterator[_Listener]:
-    """Listen on a random port of 127.0.0.1 until the block ends."""
+def loopback_receiver(belongs: Callable[[str | None], bool]) -> Iterator[_Listener]:
+    """Listen on a random port of 127.0.0.1 until the block ends; only a request whose `state`
+    `belongs` to the login is an answer."""
     server = HTTPServer(("127.0.0.1", 0), _Handler)
     server.answers = queue.Queue()  # type: ignore[attr-defined]
+    server.belongs = belongs  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:

@@ -118,6 +118,11 @@ class InMemoryCredentialStore:
         """Nothing is encrypted in memory; the count is what a real store would re-seal."""
         return len(self._rows)
 
+    def check_writable(self, provider: ProviderId, account: AccountName) -> None:
+        """Memory can always be written: a write transaction that changes nothing."""
+        with self.writing():
+            pass
+
     @contextmanager
     def writing(self) -> Iterator[_MemoryRepository]:
         with self._lock:

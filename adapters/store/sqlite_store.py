@@ -288,6 +288,14 @@ class SqliteRepository:
             .values(needs_login=True, updated_at=int(time.time()))
         )
 
+    def touch(self, provider: ProviderId, account: AccountName) -> None:
+        """A write that changes nothing (see SqliteCredentialStore.check_writable)."""
+        self._connection.execute(
+            update(table)
+            .where(table.c.provider == provider, table.c.account == account)
+            .values(updated_at=table.c.updated_at)
+        )
+
     def activate(self, provider: ProviderId, account: AccountName) -> None:
         _log.debug("activate %s:%s", provider, account)
         self._connection.execute(
@@ -347,6 +355,12 @@ class SqliteCredentialStore:
     def reencrypt(self, key_id: str) -> int:
         with self.writing() as repository:
             return repository.reseal_all(key_id)
+
+    def check_writable(self, provider: ProviderId, account: AccountName) -> None:
+        """Rewrite one column of the row with its own value: SQLite writes the page, so a full
+        disk or a read-only file fails here, as StoreUnavailable, and nothing changes."""
+        with self._transaction("IMMEDIATE") as repository:
+            repository.touch(provider, account)
 
     def dispose(self) -> None:
         self._engine.dispose()

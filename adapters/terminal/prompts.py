@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from code_mesh.domain.errors import Cancelled
+from code_mesh.domain.text import for_terminal
 
 _UP = {"\x1b[A", "\x1bOA", "k"}
 _DOWN = {"\x1b[B", "\x1bOB", "j"}
@@ -103,13 +104,14 @@ class TerminalLoginView:
 
     def show_link(self, text: str, url: str) -> None:
         print(text, flush=True)
-        print(url, flush=True)
+        print(for_terminal(url), flush=True)
 
     def show_device_code(self, user_code: str, verification_uri: str) -> None:
+        # Both come from the provider: the gateway accepts only printable ones; escaped once more here.
         print("Enter this one-time code:", flush=True)
-        print(user_code, flush=True)
+        print(for_terminal(user_code), flush=True)
         print("at:", flush=True)
-        print(verification_uri, flush=True)
+        print(for_terminal(verification_uri), flush=True)
 
     def read_answer(self, prompt: str) -> str:
         if sys.stdin.isatty():

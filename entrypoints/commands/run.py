@@ -5,6 +5,7 @@ from __future__ import annotations
 import json as json_module
 import sys
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 from cyclopts import Parameter
@@ -15,6 +16,7 @@ from code_mesh.application.run_message import ChatRequest, run_message
 from code_mesh.application.token import (
     UsableToken,
     find_credential,
+    header_ready,
     login_command,
     token_from_environment,
     token_of,
@@ -22,6 +24,7 @@ from code_mesh.application.token import (
 from code_mesh.domain.credentials import StoredCredential
 from code_mesh.domain.errors import CommandLineError, InvalidInput
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.text import for_terminal
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import optional_account, provider_argument
 from code_mesh.entrypoints.output import say
@@ -48,6 +51,27 @@ def _resolve(
         "credential for %s from the store: %s:%s (%s)", provider, provider, current.account, token.type
     )
     return token, current
+
+
+def _reply_writer() -> Callable[[str], None]:
+    """How reply text reaches stdout: at a terminal with control characters escaped (a reply
+    is text from outside and could steer the terminal), newlines and tabs kept; to a pipe or a
+    file exactly as it came, but for what UTF-8 cannot encode (a lone surrogate, as an escape)."""
+    if sys.stdout.isatty():
+
+        def to_terminal(piece: str) -> None:
+            sys.stdout.write(for_terminal(piece, keep_newlines=True))
+            sys.stdout.flush()
+
+        return to_terminal
+    out = sys.stdout.buffer
+
+    def to_pipe(piece: str) -> None:
+        out.write(piece.encode("utf-8", errors="backslashreplace"))
+        out.flush()
+
+    sys.stdout.flush()
+    return to_pipe
 
 
 def run(
@@ -83,30 +107,29 @@ def run(
         provider_id = default_provider(config, bootstrap.environment(), stored, bootstrap.clock().now())
     target = chat_target(provider_id, config)
     token, stored_credential = _resolve(provider_id, account_name)
+    token = header_ready(token, stored_credential)
 
     def refresh_after_401() -> UsableToken:
         assert stored_credential is not None
         renewed = bootstrap.refresh(stored_credential.provider, stored_credential.account, force=True)
         secret = renewed.credential.usable_secret()
         assert secret is not None
-        return UsableToken(secret, "store", renewed.type)
+        return header_ready(UsableToken(secret, "store", renewed.type), renewed)
 
     shown: list[str] = []
+    write = _reply_writer()
 
     def show(piece: str) -> None:
         if not json:
             shown.append(piece)
-            sys.stdout.write(piece)
-            sys.stdout.flush()
-
-    from code_mesh.adapters.providers.chat_http import HttpChatClient
+            write(piece)
 
     login_hint = (
         login_command(stored_credential) if stored_credential else f"code-mesh auth login {provider_id}"
     )
     try:
         reply = run_message(
-            HttpChatClient(),
+            bootstrap.chat_client(),
             target,
             ChatRequest(model or target.default_model, text, system, max_tokens),
             token,

@@ -123,7 +123,7 @@ def test_bad_pasted_answers(home: Path, anthropic: FakeAnthropic, transform, wor
     assert not (home / "auth.db").exists() or stored_row(home) is None
 
 
-@pytest.mark.parametrize(("kind", "words"), [("500", "HTTP 500"), ("not-json", "not JSON")])
+@pytest.mark.parametrize(("kind", "words"), [("500", "HTTP 500"), ("not-json", "not a JSON object")])
 def test_server_failures_during_the_exchange(
     home: Path, anthropic: FakeAnthropic, kind: str, words: str
 ) -> None:

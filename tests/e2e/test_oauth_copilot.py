@@ -200,7 +200,7 @@ def test_a_revoked_github_token_keeps_the_credential_and_marks_it_needs_login(
 
     result = cli("auth", "refresh", PROVIDER)
     assert result.returncode == 1
-    assert_one_error(result.stderr, "bad_credentials", f"code-mesh auth login {PROVIDER}")
+    assert_one_error(result.stderr, "GitHub refused the GitHub token", f"code-mesh auth login {PROVIDER}")
     (after,) = sealed_rows(home)
     kept = ("type", "access_token", "refresh_token", "expires_at", "scopes", "activation")
     assert {key: after[key] for key in kept} == {key: before[key] for key in kept}

@@ -278,16 +278,32 @@ def test_auth_list_shows_the_name_from_config(
     assert PROVIDER_NAME in line and "authenticated" in line
 
 
-def test_a_redirect_with_the_wrong_state_stores_nothing(
-    home: Path, idp: OAuthTestServer, spawn: Spawn, browser: httpx.Client
+def test_redirects_without_this_logins_state_are_ignored_and_the_login_goes_on(
+    cli: CliRunner, home: Path, idp: OAuthTestServer, spawn: Spawn, browser: httpx.Client
 ) -> None:
-    """A redirect that does not carry this login's state may be forged (CSRF): its code is never used."""
+    """Any local process can call the loopback listener: a redirect that does not carry this login's
+    state (a forged code, an `?error=` with no state or another one, escape sequences in it) gets an
+    error page and changes nothing; the login waits on for its own answer (issue 9)."""
     login, url = start_browser_login(spawn)
-    deliver(browser, with_state(authorize(browser, url), "someone-elses-state"))
-    assert login.finish() == 1
-    assert_one_error(login.stderr_text, "state mismatch", "nothing was stored")
-    assert store_rows(home) == []
+    genuine = authorize(browser, url)
+    redirect_uri = genuine.split("?", 1)[0]
+    forged = [
+        with_state(genuine, "someone-elses-state"),  # the real code, another state: CSRF
+        f"{redirect_uri}?error=access_denied",  # no state at all: would abort the login
+        f"{redirect_uri}?error=%1b%5d0%3bpwned%07%1b%5b2J&state=wrong",  # a title and a clear screen
+        f"{redirect_uri}?code=injected-code",
+    ]
+    for callback in forged:
+        page = browser.get(callback)
+        assert page.status_code == 400 and "does not belong to the login in progress" in page.text
+    assert login.process.poll() is None, "the login still waits for its own answer"
     assert idp.requests_to(TOKEN_PATH) == []
+    deliver(browser, genuine)
+    assert login.finish() == 0, login.stderr_text
+    assert "\x1b" not in login.stdout + login.stderr_text and "pwned" not in login.stderr_text
+    (exchange,) = idp.requests_to(TOKEN_PATH)
+    assert exchange.form["code"] == parse_qs(urlsplit(genuine).query)["code"][0]
+    assert printed_token(cli) == idp.issued_tokens[-1].access_token
 
 
 def test_an_authorization_denied_at_the_provider_stores_nothing(

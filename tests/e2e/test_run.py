@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from anthropic_login import log_in_to_anthropic
 from cli_process import CliProcess, write_config
 from conftest import CliRunner, clean_environment, command_line, lines_besides_the_keyfile_notice
+from copilot_login import log_in_to_copilot
 from servers.fake_anthropic import FakeAnthropic
 from servers.fake_github import FakeGitHub
 from servers.fake_llm_apis import ANTHROPIC_PATH, COPILOT_PATH, OPENAI_PATH, FakeLLMApis
@@ -181,13 +181,6 @@ def test_environment_variable_is_used_before_the_store(cli: CliRunner, fakes: Fa
     result = cli("run", "hi", "--provider", "openai", env={"OPENAI_API_KEY": OPENAI_KEY})
     assert result.returncode == 0, result.stderr
     assert fakes.llm.openai_requests()[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
-
-
-def log_in_to_copilot(home: Path, github: FakeGitHub) -> None:
-    login = CliProcess(home, "auth", "login", "github-copilot", "--no-browser")
-    code = login.wait_for_line(lambda line: re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", line) is not None)
-    github.approve(code)
-    assert login.finish() == 0, login.stderr_text
 
 
 def test_copilot_fetches_an_expired_token_anew_then_uses_it(cli: CliRunner, home: Path, fakes: Fakes) -> None:

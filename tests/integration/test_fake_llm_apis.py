@@ -526,7 +526,15 @@ def test_fail_next_refuses_what_it_cannot_do() -> None:
         fake.fail_next("500", path="/v1/complete")
     with pytest.raises(ValueError, match="count"):
         fake.fail_next("500", count=0)
-    assert set(FAILURE_KINDS) == {"401", "429", "500", "connection-close", "cut", "truncate", "hold"}
+    assert set(FAILURE_KINDS) == {"401", "429", "500", "connection-close", "cut", "truncate", "hold"} | {
+        "json-200",
+        "echo-key-400",
+        "bad-gzip",
+        "gzip-bomb",
+        "huge-line",
+        "trickle",
+        "frames",
+    }
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -117,6 +117,18 @@ class TestCredentialStoreContract:
         with store.reading() as repository:
             assert [c.credential for c in repository.all()] == [ApiKey(Secret("kept"))]
 
+    def test_check_writable_writes_nothing_that_shows(self, store: CredentialStore) -> None:
+        """The no-op write done before a refresh (issue 9, D4): rows, order and activation stay."""
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("k")))
+            repository.save(OPENAI, WORK, OAuthToken(Secret("a"), Secret("r"), 1_900_000_000))
+        with store.reading() as repository:
+            before = repository.all()
+        store.check_writable(OPENAI, WORK)
+        store.check_writable(ANTHROPIC, DEFAULT)  # no such row: still only a check
+        with store.reading() as repository:
+            assert repository.all() == before
+
     def test_summaries_say_everything_but_the_secrets(self, store: CredentialStore) -> None:
         with store.writing() as repository:
             repository.save(OPENAI, DEFAULT, ApiKey(Secret("k")))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .harness import serve_wsgi
+from .misbehaviour import MISBEHAVIOUR_KINDS, Trickle, misbehaving_answer
 
 DEFAULT_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 DEFAULT_REDIRECT_URI = "https://console.anthropic.com/oauth/code/callback"
@@ -41,7 +42,7 @@ ACCESS_TOKEN_PREFIX = "sk-ant-oat-fake-"
 REFRESH_TOKEN_PREFIX = "sk-ant-ort-fake-"
 API_KEY_PREFIX = "sk-ant-api03-fake-"
 
-FAILURE_KINDS = ("500", "not-json", "hang", "invalid_grant")
+FAILURE_KINDS = ("500", "not-json", "hang", "invalid_grant", "invalid_grant-echo", *MISBEHAVIOUR_KINDS)
 ENDPOINTS = {"token": TOKEN_PATH, "create_api_key": CREATE_API_KEY_PATH}
 
 # RFC 7636: the S256 challenge is 43 base64url characters; the verifier 43-128 unreserved ones.
@@ -50,7 +51,8 @@ _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 # A state must survive being pasted back as CODE#STATE and be hard to guess: no '#', no spaces.
 _STATE = re.compile(r"[A-Za-z0-9._~-]{16,512}")
 
-Response = tuple[str, list[tuple[str, str]], bytes]
+Response = tuple[str, list[tuple[str, str]], bytes | Trickle]
+_UNSET = object()
 
 _REASONS = {
     200: "OK",
@@ -201,9 +203,13 @@ class HttpFake:
     thread. A subclass routes requests in `_dispatch` and decides which failures it accepts.
     """
 
-    def __init__(self, *, clock: Callable[[], float], hang_timeout: float) -> None:
+    def __init__(
+        self, *, clock: Callable[[], float], hang_timeout: float, trickle_interval: float = 2.0
+    ) -> None:
         self.clock = clock
         self.hang_timeout = hang_timeout
+        self.trickle_interval = trickle_interval
+        self._stop_trickles = threading.Event()
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -217,7 +223,7 @@ class HttpFake:
             self.requests.append(request)
         status, headers, body = self._dispatch(request)
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
-        return [body]
+        return body if isinstance(body, Trickle) else [body]
 
     def _dispatch(self, request: RecordedRequest) -> Response:
         raise NotImplementedError
@@ -251,6 +257,14 @@ class HttpFake:
             return "200 OK", [("Content-Type", "text/html")], b"<html>oops</html>"
         if kind == "hang":
             return self._hang()
+        if kind in MISBEHAVIOUR_KINDS:
+            status, headers, body = misbehaving_answer(
+                kind,
+                stop=self._stop_trickles,
+                trickle_interval=self.trickle_interval,
+                echoed=_secret_sent(request),
+            )
+            return status_line(status), headers, body
         raise AssertionError(f"no answer for injected failure {kind!r}")
 
     def _hang(self) -> Response:
@@ -296,6 +310,7 @@ class HttpFake:
         with self._lock:
             self._closed = True
             self._failures.clear()
+            self._stop_trickles.set()
             for event in self._hung:
                 event.set()
 
@@ -304,6 +319,7 @@ class HttpFake:
         """Serve this fake with the test harness; yields the base URL and releases hangs on exit."""
         with self._lock:
             self._closed = False
+            self._stop_trickles.clear()
         with serve_wsgi(self) as base_url:
             try:
                 yield base_url
@@ -334,6 +350,12 @@ class FakeAnthropic(HttpFake):
         self.expires_in = expires_in
         self.code_ttl = code_ttl
         self.revoke_family_on_reuse = revoke_family_on_reuse
+        # What the token answers say as expires_in, when set (1e300, "9"*400 …); the tokens still
+        # expire after `expires_in` here. Imitates servers that send nonsense lifetimes.
+        self.expires_in_answer: object = _UNSET
+        # Called after a refresh has rotated the tokens, before the answer is sent (a test fills
+        # the disk there: the client's write of the new tokens then fails).
+        self.after_refresh: Callable[[], None] | None = None
         self.refresh_count = 0
         self.exchange_count = 0
         self.issued: list[dict[str, Any]] = []
@@ -444,7 +466,10 @@ class FakeAnthropic(HttpFake):
         if grant_type == "authorization_code":
             return json_response(200, self._exchange(body))
         if grant_type == "refresh_token":
-            return json_response(200, self._refresh(body))
+            answer = self._refresh(body)
+            if self.after_refresh is not None:
+                self.after_refresh()
+            return json_response(200, answer)
         raise OAuthError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
     def _exchange(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -511,7 +536,7 @@ class FakeAnthropic(HttpFake):
         answer = {
             "access_token": access,
             "refresh_token": refresh,
-            "expires_in": self.expires_in,
+            "expires_in": self.expires_in if self.expires_in_answer is _UNSET else self.expires_in_answer,
             "token_type": "bearer",
             "scope": SCOPE,
         }
@@ -582,20 +607,42 @@ class FakeAnthropic(HttpFake):
 
         "500": HTTP 500 with an HTML body; "not-json": HTTP 200, text/html "<html>oops</html>";
         "hang": block until release_hung() or close(); "invalid_grant": 400 invalid_grant
-        (token endpoint only). Injected failures change no state.
+        (token endpoint only); "invalid_grant-echo": the same with the refresh token quoted in
+        `error` and `error_description`; the kinds of misbehaviour.py (trickle every
+        `trickle_interval` s, gzip bomb, bad gzip, 307 with a JSON body, 404, nested JSON, a 5 MB
+        or a 500 KB error, escape sequences). Injected failures change no state.
         """
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; expected one of {FAILURE_KINDS}")
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {tuple(ENDPOINTS)}")
-        if kind == "invalid_grant" and endpoint != "token":
+        if kind in ("invalid_grant", "invalid_grant-echo") and endpoint != "token":
             raise ValueError("invalid_grant is an answer of the token endpoint only")
         self._queue_failure(kind, count, endpoint)
 
     def _injected(self, kind: str, request: RecordedRequest) -> Response:
         if kind == "invalid_grant":
             return _oauth_error(OAuthError(400, "invalid_grant", "refresh token revoked (injected)"))
+        if kind == "invalid_grant-echo":
+            # Servers have been seen to quote the token they refuse, in `error` itself.
+            token = _secret_sent(request)
+            return _oauth_error(
+                OAuthError(400, f"invalid_grant: refresh token {token} is revoked", f"{token} was revoked")
+            )
         return super()._injected(kind, request)
+
+
+def _secret_sent(request: RecordedRequest) -> str:
+    """The refresh token (or code, or bearer token) a request carried: what a careless server echoes."""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        body = request.form()
+    if isinstance(body, dict):
+        for name in ("refresh_token", "code", "device_code"):
+            if isinstance(body.get(name), str):
+                return body[name]
+    return _bearer(request.headers) or ""
 
 
 def _field(body: dict[str, Any], name: str) -> str:

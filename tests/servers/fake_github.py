@@ -31,6 +31,7 @@ from .fake_anthropic import (
     media_type,
     status_line,
 )
+from .misbehaviour import MISBEHAVIOUR_KINDS
 
 DEFAULT_CLIENT_ID = "Iv1.b507a08c87ecfe98"
 SCOPE = "read:user"
@@ -50,7 +51,7 @@ ENDPOINTS = {
     "access_token": ACCESS_TOKEN_PATH,
     "copilot_token": COPILOT_TOKEN_PATH,
 }
-COMMON_KINDS = ("500", "not-json", "hang")
+COMMON_KINDS = ("500", "not-json", "hang", *MISBEHAVIOUR_KINDS)
 POLL_KINDS = ("access_denied", "expired_token", "slow_down")
 FAILURE_KINDS = COMMON_KINDS + POLL_KINDS
 ERROR_URI = "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow"
@@ -131,6 +132,11 @@ class FakeGitHub(HttpFake):
         self._by_user_code: dict[str, str] = {}
         self._revoked: set[str] = set()
         self._copilot: dict[str, _CopilotToken] = {}
+        # Fields the answers say instead of the real ones (the fake's own state is unchanged):
+        # device starts with an `interval` of Infinity or a `user_code` with escapes, Copilot
+        # tokens with an `expires_at` of true or 10**20. Imitates broken or hostile servers.
+        self.device_answer_overrides: dict[str, Any] = {}
+        self.copilot_answer_overrides: dict[str, Any] = {}
 
     # ----------------------------------------------------------------- WSGI
 
@@ -222,6 +228,7 @@ class FakeGitHub(HttpFake):
                 "verification_uri": f"{request.base_url}{VERIFICATION_PATH}",
                 "expires_in": _number(self.device_expires_in),
                 "interval": _number(self.interval),
+                **self.device_answer_overrides,
             },
         )
 
@@ -290,9 +297,8 @@ class FakeGitHub(HttpFake):
             self._copilot[copilot] = _CopilotToken(token, expires_at)
             self.copilot_tokens.append(copilot)
         ttl = int(self.copilot_ttl)
-        return json_response(
-            200, {"token": copilot, "expires_at": expires_at, "refresh_in": max(ttl - 300, ttl // 2)}
-        )
+        answer = {"token": copilot, "expires_at": expires_at, "refresh_in": max(ttl - 300, ttl // 2)}
+        return json_response(200, {**answer, **self.copilot_answer_overrides})
 
     # --------------------------------------------------------- test helpers
 
@@ -337,7 +343,7 @@ class FakeGitHub(HttpFake):
 
         Endpoints: "device_code", "access_token" (the poll), "copilot_token". Kinds for all:
         "500" (HTML body), "not-json" (HTTP 200, text/html "<html>oops</html>"), "hang" (until
-        release_hung() or close()); for the poll only: "access_denied", "expired_token",
+        release_hung() or close()), the kinds of misbehaviour.py; for the poll only: "access_denied", "expired_token",
         "slow_down" (sent with `error_status`; slow_down also adds 5 s to that device code's
         interval). A poll-only kind with endpoint None waits for the next poll.
         """

@@ -16,6 +16,7 @@ broken chunked stream from the real services is.
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import socket
@@ -28,6 +29,7 @@ from typing import Any
 
 from .fake_anthropic import RecordedRequest, media_type, record_request
 from .harness import serve_wsgi
+from .misbehaviour import ESCAPES, Trickle, bad_gzip, gzip_bomb
 
 ANTHROPIC_PATH = "/v1/messages"
 OPENAI_PATH = "/v1/chat/completions"
@@ -42,7 +44,10 @@ DEFAULT_REPLY = ("Hello", ", ", "world", "!")
 ERROR_KINDS = ("401", "429", "500", "connection-close")
 # Shape the stream of an otherwise valid request.
 STREAM_KINDS = ("cut", "truncate", "hold")
-FAILURE_KINDS = ERROR_KINDS + STREAM_KINDS
+# Answer a valid request the way a misbehaving server or proxy does (issue 9), see `_raw_answer`.
+RAW_KINDS = ("json-200", "echo-key-400", "bad-gzip", "gzip-bomb", "huge-line", "trickle", "frames")
+FAILURE_KINDS = ERROR_KINDS + STREAM_KINDS + RAW_KINDS
+HUGE_LINE_BYTES = 2 << 20
 
 _ANTHROPIC_KEYS = frozenset(
     {
@@ -118,6 +123,7 @@ class _Failure:
     remaining: int
     path: str | None
     retry_after: str | None
+    frames: list[bytes] | None = None
 
 
 @dataclass
@@ -158,6 +164,8 @@ class FakeLLMApis:
         self._failures: list[_Failure] = []
         self._held: set[threading.Event] = set()
         self._closed = False
+        self._stopped = threading.Event()
+        self.trickle_interval = 1.5
 
     # ------------------------------------------------------------------ WSGI
 
@@ -183,6 +191,10 @@ class FakeLLMApis:
             return _respond(start_response, _injected(request.path, failure))
         if refusal is not None:
             return _respond(start_response, refusal)
+        if failure is not None and failure.kind in RAW_KINDS:
+            status, headers, chunks = self._raw_answer(failure, request)
+            start_response(_status(status), headers)
+            return chunks
         body = request.json()
         if request.path == ANTHROPIC_PATH:
             plan = _anthropic_plan(body, pieces, input_tokens, output_tokens)
@@ -202,6 +214,63 @@ class FakeLLMApis:
             headers.append(("Content-Length", str(sum(len(frame) for frame in plan.frames))))
         start_response(_status(200), headers)
         return self._stream(plan, kind)
+
+    def _raw_answer(
+        self, failure: _Failure, request: RecordedRequest
+    ) -> tuple[int, list[tuple[str, str]], Iterable[bytes]]:
+        """What misbehaving servers and proxies answer, each kind after a real-world quirk:
+
+        "json-200": a JSON error object with HTTP 200, no stream (proxies that ignore `stream`);
+        "echo-key-400": a 400 whose message quotes the API key sent (some gateways echo it whole);
+        "bad-gzip": `Content-Encoding: gzip` over bytes that are not gzip (a broken CDN);
+        "gzip-bomb": a gzipped event stream whose one line inflates to 256 MiB;
+        "huge-line": one 2 MiB `data:` line, uncompressed;
+        "trickle": a first piece of text, then one byte of a never-finished event every
+        `trickle_interval` s (a stalled proxy that keeps the connection alive);
+        "frames": the raw SSE frames given to fail_next, as they are (malformed events).
+        """
+        sse = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
+        if failure.kind == "json-200":
+            body = json.dumps(
+                {"error": {"message": f"{ESCAPES}stream is not supported here", "type": "proxy"}}
+            )
+            return (
+                200,
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+                [body.encode()],
+            )
+        if failure.kind == "echo-key-400":
+            sent = request.headers.get("x-api-key") or _bearer(request.headers) or ""
+            error = {
+                "error": {"message": f"Incorrect API key provided: {sent}.", "type": "invalid_request_error"}
+            }
+            body = json.dumps(error).encode()
+            return 400, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], [body]
+        if failure.kind == "bad-gzip":
+            body = bad_gzip()
+            return 200, [*sse, ("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))], [body]
+        if failure.kind == "gzip-bomb":
+            body = gzip_bomb(b"data: ", b"\n\n")
+            return 200, [*sse, ("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))], [body]
+        if failure.kind == "huge-line":
+            body = b"data: " + b"a" * HUGE_LINE_BYTES + b"\n\n"
+            return 200, [*sse, ("Content-Length", str(len(body)))], [body]
+        if failure.kind == "trickle":
+            if request.path == ANTHROPIC_PATH:
+                delta = {"type": "text_delta", "text": "Hello"}
+                first = _sse(
+                    {"type": "content_block_delta", "index": 0, "delta": delta}, "content_block_delta"
+                )
+            else:
+                first = _sse({"choices": [{"index": 0, "delta": {"content": "Hello"}}]})
+            rest = Trickle(b"data: " + b"a" * 200, self.trickle_interval, self._stopped)
+            return (
+                200,
+                [*sse, ("Content-Length", str(len(first) + len(rest)))],
+                itertools.chain([first], rest),
+            )
+        frames = failure.frames or []
+        return 200, [*sse, ("Content-Length", str(sum(len(frame) for frame in frames)))], list(frames)
 
     def _stream(self, plan: _Plan, kind: str | None) -> Iterator[bytes]:
         """Yield one event per chunk; wsgiref writes and flushes each before asking for the next.
@@ -293,7 +362,13 @@ class FakeLLMApis:
     # ----------------------------------------------------- failure injection
 
     def fail_next(
-        self, kind: str, count: int = 1, path: str | None = None, *, retry_after: float | str | None = 1
+        self,
+        kind: str,
+        count: int = 1,
+        path: str | None = None,
+        *,
+        retry_after: float | str | None = 1,
+        frames: Iterable[bytes] = (),
     ) -> None:
         """Give the next `count` requests to `path` (None: any of the three) the failure `kind`.
 
@@ -302,7 +377,7 @@ class FakeLLMApis:
         "cut" streams the first half of the pieces (rounded up) then closes short of the declared
         Content-Length; "truncate" does the same without a Content-Length, so the body just ends;
         neither sends the final events. "hold" streams up to the first piece and waits for
-        `release()`. Failures are used in the order queued; an invalid request uses up only the
+        `release()`. The RAW_KINDS answer as `_raw_answer` says ("frames" sends `frames`). Failures are used in the order queued; an invalid request uses up only the
         answering kinds, never cut/truncate/hold.
         """
         if kind not in FAILURE_KINDS:
@@ -319,7 +394,7 @@ class FakeLLMApis:
                 else str(retry_after)
             )
         with self._lock:
-            self._failures.append(_Failure(kind, count, path, header))
+            self._failures.append(_Failure(kind, count, path, header, list(frames)))
 
     def _take_failure(self, path: str, kinds: Iterable[str]) -> _Failure | None:
         allowed = set(kinds)
@@ -360,6 +435,7 @@ class FakeLLMApis:
         """The server is stopping: drop queued failures, release held streams, hold no more."""
         with self._lock:
             self._closed = True
+            self._stopped.set()
             self._failures.clear()
             for event in self._held:
                 event.set()
@@ -369,6 +445,7 @@ class FakeLLMApis:
         """Serve with the test harness; yields the base URL and releases held streams on exit."""
         with self._lock:
             self._closed = False
+            self._stopped.clear()
         with serve_wsgi(self) as base_url:
             try:
                 yield base_url

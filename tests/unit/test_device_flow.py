@@ -43,7 +43,17 @@ def test_gives_up_when_the_code_expires_on_our_clock() -> None:
     gateway = gateway_with(*([DevicePoll.PENDING] * 10), expires_in=12, interval=5)
     with pytest.raises(AuthorizationFailed, match="expired"):
         run_device_flow(gateway, RecordingView(), clock, "u", ENDPOINT, None)
-    assert clock.sleeps == [5, 5, 5]
+    assert clock.sleeps == [5, 5, 2]  # the last wait is cut to what is left of the code's life
+
+
+def test_an_interval_longer_than_the_code_lives_is_cut_to_its_expiry() -> None:
+    """An interval of 10**9 s must not sleep first and check expires_in afterwards (issue 9, R1)."""
+    clock = FakeClock()
+    gateway = gateway_with(*([DevicePoll.PENDING] * 3), expires_in=30, interval=10**9)
+    with pytest.raises(AuthorizationFailed, match="expired"):
+        run_device_flow(gateway, RecordingView(), clock, "u", ENDPOINT, None)
+    assert clock.sleeps == [30]
+    assert gateway.poll_answers == [DevicePoll.PENDING] * 3, "no poll after the code expired"
 
 
 @pytest.mark.parametrize(("error", "words"), [("expired_token", "expired"), ("access_denied", "denied")])

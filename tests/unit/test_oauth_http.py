@@ -36,9 +36,9 @@ def raising(error: Exception):  # type: ignore[no-untyped-def]
         (raising(httpx.ConnectError("refused")), "Cannot connect to idp.example"),
         (raising(httpx.ReadTimeout("slow")), "did not answer within 1 s"),
         (lambda request: httpx.Response(500, text="<html>boom</html>"), "server error (HTTP 500)"),
-        (lambda request: httpx.Response(200, text="<html>not json</html>"), "not JSON"),
-        (lambda request: httpx.Response(200, json=["a list"]), "not JSON"),
-        (lambda request: httpx.Response(200, json={"token_type": "bearer"}), "without an access token"),
+        (lambda request: httpx.Response(200, text="<html>not json</html>"), "not a JSON object"),
+        (lambda request: httpx.Response(200, json=["a list"]), "not a JSON object"),
+        (lambda request: httpx.Response(200, json={"token_type": "bearer"}), "without a usable access token"),
     ],
 )
 def test_failures_become_provider_unavailable(handler, words: str) -> None:  # type: ignore[no-untyped-def]
@@ -114,3 +114,87 @@ def test_copilot_token_401_means_the_github_token_is_bad() -> None:
             "https://api.example/copilot", Secret("gho")
         )
     assert caught.value.error == "bad_credentials"
+
+
+# -- issue 9: what a misbehaving server sends ---------------------------------------------------
+
+
+def answering(status: int, body: object = None, **options: object):  # type: ignore[no-untyped-def]
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(body, bytes):
+            return httpx.Response(status, content=body, **options)  # type: ignore[arg-type]
+        return httpx.Response(status, json=body, **options)  # type: ignore[arg-type]
+
+    return handler
+
+
+def test_only_the_leading_error_word_is_kept_and_the_description_is_made_safe() -> None:
+    answer = {
+        "error": "invalid_grant: refresh token rt-secret-123 is revoked",
+        "error_description": "\x1b]0;pwned\x07rt-secret-123 was revoked\r\n" + "x" * 5000,
+    }
+    with pytest.raises(OAuthErrorResponse) as caught:
+        gateway(answering(400, answer)).refresh(FORM, REFRESH)
+    assert caught.value.error == "invalid_grant"
+    assert caught.value.description is not None and len(caught.value.description) == 201
+    line = caught.value.one_line()
+    assert line.startswith("idp.example refused the request (invalid_grant: \\x1b]0;pwned\\x07[redacted] was")
+    assert "rt-secret-123" not in line and "\x1b" not in line and "\r" not in line
+
+
+@pytest.mark.parametrize(
+    ("handler", "words"),
+    [
+        (
+            answering(307, {"access_token": "at", "refresh_token": "rt"}, headers={"Location": "/x"}),
+            "redirect (HTTP 307)",
+        ),
+        (answering(404, {"error": "not_found"}), "has no endpoint at /token (HTTP 404, not found)"),
+        (answering(200, b"[" * 100_000 + b"]" * 100_000), "not a JSON object"),
+        (answering(200, {"access_token": "at\r\nX-Injected: 1"}), "without a usable access token"),
+        (
+            answering(200, {"access_token": "at", "refresh_token": "rt\x1b[2J"}),
+            "refresh token that is not printable",
+        ),
+        (answering(401, b"<html>no</html>"), "not a JSON object (HTTP 401)"),
+    ],
+)
+def test_answers_that_are_not_a_token_response(handler, words: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ProviderUnavailable) as caught:
+        gateway(handler).refresh(FORM, REFRESH)
+    assert words in caught.value.one_line()
+
+
+@pytest.mark.parametrize("expires_in", [1e300, "Infinity", "NaN", 10**30, "9" * 400, -5, True])
+def test_a_nonsense_lifetime_keeps_the_rotated_refresh_token(expires_in: object) -> None:
+    """D4: the server has rotated the refresh token by the time it answers: never lose it."""
+    text = json.dumps({"access_token": "at-new", "refresh_token": "rt-new", "expires_in": "__X__"})
+    raw = json.dumps(expires_in) if expires_in not in ("Infinity", "NaN") else expires_in
+    body = text.replace('"__X__"', str(raw)).encode()
+    grant = gateway(answering(200, body)).refresh(FORM, REFRESH)
+    assert (grant.refresh_token, grant.expires_in) == (Secret("rt-new"), None)
+    assert grant.as_credential(1_800_000_000).expires_at is None
+
+
+@pytest.mark.parametrize("expires_at", [True, 10**20, "soon", None])
+def test_a_copilot_expiry_that_is_not_a_time_is_one_clear_failure(expires_at: object) -> None:
+    body = {"token": "tid=1;copilot", "expires_at": expires_at}
+    with pytest.raises(ProviderUnavailable, match="expires_at is not a time"):
+        gateway(answering(200, body)).fetch_copilot_token("https://api.example/copilot", Secret("gho"))
+
+
+def test_device_timings_are_bounded_and_what_is_shown_is_checked() -> None:
+    start = {"device_code": "dc", "user_code": "WDJB-MJHT", "verification_uri": "https://idp.example/device"}
+    text = json.dumps({**start, "interval": "__I__", "expires_in": 10**9}).replace('"__I__"', "Infinity")
+    device = gateway(answering(200, text.encode())).start_device_authorization(
+        "https://idp.example/d", FORM, None
+    )
+    assert (device.interval, device.expires_in) == (5.0, 1800.0)
+    for field, value, words in [
+        ("user_code", "\x1b[2JWDJB", "without a user code"),
+        ("verification_uri", "javascript:alert(1)", "without a verification URI"),
+    ]:
+        with pytest.raises(ProviderUnavailable, match=words):
+            gateway(answering(200, {**start, field: value})).start_device_authorization(
+                "https://i/d", FORM, None
+            )

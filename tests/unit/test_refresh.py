@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
 from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
-from code_mesh.application.ports import TokenEndpoint
-from code_mesh.application.refresh import CopilotRefresher, TokenEndpointRefresher, refresh_credential
+from code_mesh.application.ports import FailureNote, TokenEndpoint
+from code_mesh.application.refresh import (
+    WRITE_RETRY_SECONDS,
+    CopilotRefresher,
+    TokenEndpointRefresher,
+    refresh_credential,
+)
 from code_mesh.application.token import stored_token
 from code_mesh.domain.credentials import ApiKey, OAuthToken
-from code_mesh.domain.errors import CodeMeshError, OAuthErrorResponse, ProviderUnavailable, RefreshRefused
+from code_mesh.domain.errors import (
+    CodeMeshError,
+    OAuthErrorResponse,
+    ProviderUnavailable,
+    RefreshRefused,
+    StoreUnavailable,
+)
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import TokenGrant
 from code_mesh.domain.secret import Secret
@@ -192,3 +207,155 @@ def test_token_use_case_refreshes_when_fewer_than_five_minutes_remain(clock: Fak
     clock.advance(3600 - 299)
     gateway.refresh_answers = [grant(8)]
     assert stored_token(store, ANTHROPIC, None, clock.now(), refresh).secret == Secret("at-8")
+
+
+# -- issue 9: refused only on invalid_grant, rotated tokens kept, failures not queued ----------
+
+
+class FullDiskStore(InMemoryCredentialStore):
+    """A store that cannot be written: before the refresh (`unwritable`), or for the next
+    `failing_writes` write transactions (the disk fills while the provider answers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unwritable = False
+        self.failing_writes = 0
+
+    def check_writable(self, provider: ProviderId, account: AccountName) -> None:
+        if self.unwritable:
+            raise StoreUnavailable("The store cannot be written (database or disk is full)")
+
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        if self.failing_writes:
+            self.failing_writes -= 1
+            raise StoreUnavailable("The store cannot be written (database or disk is full)")
+        with super().writing() as repository:
+            yield repository
+
+
+def full_disk_store(token: OAuthToken) -> FullDiskStore:
+    store = FullDiskStore()
+    with store.writing() as repository:
+        repository.save(ANTHROPIC, DEFAULT, token)
+    return store
+
+
+def refresh(store: InMemoryCredentialStore, gateway: ScriptedGateway, clock: FakeClock, **options: Any):  # type: ignore[no-untyped-def]
+    locks = options.pop("locks", ThreadLocks())
+    return refresh_credential(
+        store, locks, TokenEndpointRefresher(gateway, ENDPOINT), clock, ANTHROPIC, None, **options
+    )
+
+
+@pytest.mark.parametrize("code", ["invalid_token", "bad_credentials", "invalid_client", "HTTP 401", ""])
+def test_only_invalid_grant_refuses_a_refresh(clock: FakeClock, code: str) -> None:
+    """SPEC section 2: any other answer is a failure that changes nothing, not a needs-login."""
+    token = due_token(clock)
+    store = store_with(token)
+    gateway = ScriptedGateway()
+    gateway.refresh_answers = [OAuthErrorResponse(code, "auth.example", status=400)]
+    with pytest.raises(OAuthErrorResponse):
+        refresh(store, gateway, clock)
+    assert stored(store).credential == token and not stored(store).needs_login
+
+
+def test_a_revoked_github_token_is_copilots_invalid_grant(clock: FakeClock) -> None:
+    store = store_with(OAuthToken(Secret("copilot-old"), Secret("gho-revoked"), int(clock.now() - 1)))
+    gateway = ScriptedGateway()
+    gateway.copilot_answers = [OAuthErrorResponse("bad_credentials", "api.github.com", status=401)]
+    with pytest.raises(RefreshRefused, match="GitHub refused the GitHub token"):
+        refresh_credential(
+            store, ThreadLocks(), CopilotRefresher(gateway, "https://c/t"), clock, ANTHROPIC, None
+        )
+    assert stored(store).needs_login
+
+
+def test_a_store_that_cannot_be_written_is_found_before_the_provider_rotates_anything(
+    clock: FakeClock,
+) -> None:
+    token = due_token(clock)
+    store = full_disk_store(token)
+    store.unwritable = True
+    gateway = ScriptedGateway()
+    with pytest.raises(StoreUnavailable, match="disk is full"):
+        refresh(store, gateway, clock)
+    assert gateway.refresh_calls == [], "no request: the stored refresh token still works"
+    assert stored(store).credential == token
+
+
+def test_a_write_that_fails_after_the_rotation_is_tried_again(clock: FakeClock) -> None:
+    store = full_disk_store(due_token(clock))
+    store.failing_writes = 2
+    gateway = ScriptedGateway()
+    gateway.refresh_answers = [grant(1)]
+    assert refresh(store, gateway, clock).credential.refresh_token == Secret("rt-1")
+    assert stored(store).credential.refresh_token == Secret("rt-1")
+    assert clock.sleeps == [0.1, 0.2]
+
+
+def test_a_write_that_keeps_failing_says_a_new_login_is_needed(clock: FakeClock) -> None:
+    store = full_disk_store(due_token(clock))
+    store.failing_writes = 100
+    gateway = ScriptedGateway()
+    gateway.refresh_answers = [grant(1)]
+    with pytest.raises(CodeMeshError) as caught:
+        refresh(store, gateway, clock)
+    line = caught.value.one_line()
+    assert "anthropic has rotated the refresh token" in line and "a new login is needed" in line
+    assert "code-mesh auth login anthropic" in line and "rt-1" not in line
+    assert 2.0 <= sum(clock.sleeps) <= WRITE_RETRY_SECONDS
+    assert gateway.refresh_calls == ["rt-old"]
+
+
+def test_a_failure_seen_by_the_holder_is_repeated_to_its_waiters_not_retried(clock: FakeClock) -> None:
+    locks = ThreadLocks()
+    store = store_with(due_token(clock))
+    gateway = ScriptedGateway()
+    outcome: list[str] = []
+    with locks.hold(ANTHROPIC, DEFAULT, 5):  # another process is refreshing
+
+        def waiter() -> None:
+            try:
+                refresh(store, gateway, clock, locks=locks)
+            except ProviderUnavailable as error:
+                outcome.append(error.one_line())
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        threading.Event().wait(0.1)  # the waiter now waits for the lock
+        clock.advance(30)
+        note = FailureNote(clock.now(), "auth.example did not answer within 30 s", "Try again later")
+        locks.note_failure(ANTHROPIC, DEFAULT, note)
+    thread.join()
+    assert outcome == [
+        "auth.example did not answer within 30 s (seen by the code-mesh process that was refreshing it "
+        "meanwhile). Try again later."
+    ]
+    assert gateway.refresh_calls == [], "the waiter sent no request of its own"
+    gateway.refresh_answers = [grant(1)]
+    clock.advance(1)  # a command run after the failure tries again itself
+    assert refresh(store, gateway, clock, locks=locks).credential.access_token == Secret("at-1")
+
+
+def test_a_waiter_gives_up_at_its_own_deadline(clock: FakeClock) -> None:
+    locks = ThreadLocks()
+    store = store_with(due_token(clock))
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with locks.hold(ANTHROPIC, DEFAULT, 5):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    try:
+        with pytest.raises(
+            ProviderUnavailable, match=re.escape("refreshing the credential for anthropic for over 0.2 s")
+        ):
+            refresh(store, ScriptedGateway(), clock, locks=locks, lock_wait=0.2)
+    finally:
+        release.set()
+        thread.join()
