@@ -10,6 +10,7 @@ from cyclopts import Parameter
 from code_mesh.adapters.terminal.prompts import TerminalLoginView, TerminalPrompter
 from code_mesh.application.login_result import LoginResult
 from code_mesh.application.login_with_api_key import log_in_with_api_key
+from code_mesh.domain.durations import describe_expiry
 from code_mesh.domain.errors import CommandLineError, InvalidIdentifier, InvalidInput
 from code_mesh.domain.identifiers import DEFAULT, AccountName, ProviderId
 from code_mesh.domain.providers import (
@@ -25,7 +26,6 @@ from code_mesh.domain.providers import (
 from code_mesh.domain.secret import Secret
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import account_argument, provider_argument
-from code_mesh.entrypoints.commands.list import describe_remaining
 from code_mesh.entrypoints.output import paint, say
 
 METHOD_LABELS = {
@@ -160,7 +160,7 @@ def login(
     kind = "an API key" if result.type == "api_key" else "OAuth"
     expiry = ""
     if result.expires_at is not None:
-        expiry = f"; expires in {describe_remaining(result.expires_at - bootstrap.clock().now())}"
+        expiry = f"; {describe_expiry(result.expires_at, bootstrap.clock().now())}"
     who = f"{profile.name} ({provider_id}, account {account_name})"
     say(f"{paint('✓', '32')} {verb} {who} with {kind}{expiry}.")
     return 0
