@@ -41,15 +41,16 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
 
     def populate(new_store: Path) -> None:
         from code_mesh.adapters.files.auth_json import detect_format
+        from code_mesh.adapters.files.text_input import AUTH_JSON_LIMIT, UnreadableText, read_text_file
         from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
         from code_mesh.application.import_credentials import import_credentials
 
         try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            text = read_text_file(source, AUTH_JSON_LIMIT)
+        except UnreadableText as error:
             raise CodeMeshError(
-                f"Found {source} but cannot read it ({error}); no store was created",
-                "Fix the file's permissions or move it aside",
+                f"Found {source} from an earlier Code Mesh but it {error.problem}; no store was created",
+                f"{error.next_step}, or move the file aside",
             ) from None
         try:
             entries = detect_format(text).decode(text)

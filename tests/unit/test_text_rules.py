@@ -53,9 +53,9 @@ def test_a_key_of_exactly_64_kib_is_accepted() -> None:
 def test_oauth_tokens_and_metadata_are_checked_and_trimmed() -> None:
     token = OAuthToken(Secret(" a "), Secret("r\n"), 10, account_id=" acct ", scopes="")
     assert checked(token) == OAuthToken(Secret("a"), Secret("r"), 10, account_id="acct")
-    with pytest.raises(InvalidCredential, match="^the refresh token holds a line break"):
+    with pytest.raises(InvalidCredential, match=r"^the refresh token holds a line break"):
         checked(OAuthToken(Secret("a"), Secret("r\nx")))
-    with pytest.raises(InvalidCredential, match="^the enterprise_url holds a control"):
+    with pytest.raises(InvalidCredential, match=r"^the enterprise_url holds a control"):
         checked(OAuthToken(Secret("a"), enterprise_url="https://x\x1b]8;;"))
 
 
@@ -69,11 +69,11 @@ def test_custom_data_may_span_lines_but_its_token_field_may_not() -> None:
     pem = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n"
     data = {"token": Secret(" t \n"), "pem": Secret(pem)}
     assert checked(Custom(data)) == Custom({"token": Secret("t"), "pem": Secret(pem)})
-    with pytest.raises(InvalidCredential, match="^the custom field 'token' holds a line break"):
+    with pytest.raises(InvalidCredential, match=r"^the custom field 'token' holds a line break"):
         checked(Custom({"token": Secret("t\nu"), "pem": Secret(pem)}))
-    with pytest.raises(InvalidCredential, match="^the custom field 'only' holds a line break"):
+    with pytest.raises(InvalidCredential, match=r"^the custom field 'only' holds a line break"):
         checked(Custom({"only": Secret("a\nb")}))
-    with pytest.raises(InvalidCredential, match="^the custom field 'pem' holds a control character"):
+    with pytest.raises(InvalidCredential, match=r"^the custom field 'pem' holds a control character"):
         checked(Custom({"token": Secret("t"), "pem": Secret("a\x1b[2J")}))
 
 
