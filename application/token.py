@@ -10,7 +10,9 @@ from code_mesh.domain.credentials import Custom, OAuthToken, Status, StoredCrede
 from code_mesh.domain.errors import CodeMeshError, NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.providers import profile_for
+from code_mesh.domain.rules import custom_token_field
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text import secret_problem, shown
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,30 @@ def login_command(stored: StoredCredential) -> str:
     return f"code-mesh auth login {stored.provider}{account}"
 
 
+def _one_line(secret: Secret, unusable: Callable[[str], CodeMeshError]) -> Secret:
+    """The secret trimmed, when it is one printable line (SPEC section 3: `auth token` prints
+    one line; no HTTP header carries more); else `unusable(problem)`, never the value."""
+    text = secret.reveal().strip()
+    problem = secret_problem(text)
+    if problem:
+        raise unusable(problem)
+    return Secret(text)
+
+
 def token_from_environment(
     provider: ProviderId, account: AccountName | None, environ: Mapping[str, str]
 ) -> UsableToken | None:
     """The provider's environment variable beats the store, unless an account is named."""
     variable = profile_for(provider).env_var
     if account is None and variable and environ.get(variable):
-        return UsableToken(Secret(environ[variable]), f"env:{variable}")
+        secret = _one_line(
+            Secret(environ[variable]),
+            lambda problem: CodeMeshError(
+                f"{variable} {problem}, so it cannot be used",
+                f"Set {variable} to the key alone, or unset it to use the stored credential",
+            ),
+        )
+        return UsableToken(secret, f"env:{variable}")
     return None
 
 
@@ -84,10 +103,25 @@ def token_of(
     secret = credential.usable_secret()
     if secret is None:
         assert isinstance(credential, Custom)
-        fields = ", ".join(sorted(credential.data))
+        fields = ", ".join(shown(name, 40) for name in sorted(credential.data))
         raise CodeMeshError(
             f"The custom credential for {provider} has several fields ({fields}) and none is "
             "named token, api_key or key",
             "Use `code-mesh auth export --output -` to read all of them",
         )
-    return UsableToken(secret, "store", credential.type)
+
+    def unusable(problem: str) -> CodeMeshError:
+        if isinstance(credential, Custom):
+            field = shown(custom_token_field(list(credential.data)) or "", 40)
+            return CodeMeshError(
+                f"The field '{field}' of the custom credential for {provider} {problem}, "
+                "and `auth token` prints one line",
+                "Use `code-mesh auth export --output -` to read it",
+            )
+        return CodeMeshError(
+            f"The stored credential for {provider} (account {stored.account}) {problem}, "
+            "so it cannot be used",
+            f"Log in again: `{login}`",
+        )
+
+    return UsableToken(_one_line(secret, unusable), "store", credential.type)
