@@ -42,8 +42,9 @@ class StoreInspector(Protocol):
         """Paths (home, files) open to other users, each described with its mode."""
         ...
 
-    def integrity(self) -> str:
-        """`ok` when healthy; else one line: the first problem and how many more."""
+    def integrity(self) -> str | None:
+        """`ok` when healthy; else one line: the first problem and how many more. None when
+        there is no store file at all (it could not be created: the store check says why)."""
         ...
 
     def revision(self) -> tuple[str | None, str]:
@@ -85,16 +86,17 @@ def store_file_checks(inspector: StoreInspector) -> list[Check]:
         else Check("permissions", Level.OK, "the home is 0700 and its files 0600")
     )
     integrity = inspector.integrity()
-    checks.append(
-        Check("integrity", Level.OK, "PRAGMA integrity_check: ok")
-        if integrity == "ok"
-        else Check(
-            "integrity",
-            Level.PROBLEM,
-            f"PRAGMA integrity_check: {integrity}",
-            "Restore auth.db from an `auth export` backup",
+    if integrity is not None:
+        checks.append(
+            Check("integrity", Level.OK, "PRAGMA integrity_check: ok")
+            if integrity == "ok"
+            else Check(
+                "integrity",
+                Level.PROBLEM,
+                f"PRAGMA integrity_check: {integrity}",
+                "Restore auth.db from an `auth export` backup",
+            )
         )
-    )
     revision, head = inspector.revision()
     if revision is not None:  # None: nothing readable, which the integrity check has said
         checks.append(

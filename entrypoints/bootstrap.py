@@ -36,8 +36,11 @@ def home() -> Home:
     return resolve_home(environment())
 
 
-def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
-    """First use: import the auth.json a Code Mesh CLI left in the home, all or none."""
+def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], None]:
+    """First use: import the auth.json a Code Mesh CLI left in the home, all or none.
+
+    The number imported is appended to `taken`; the caller says so once the new store is
+    in place (a full disk can still stop it after the import)."""
 
     def populate(new_store: Path) -> None:
         from code_mesh.adapters.files.auth_json import detect_format
@@ -65,7 +68,7 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
             import_credentials(store, entries)
         finally:
             store.dispose()
-        notice(f"Took over {len(entries)} credential(s) from {source} (first use).")
+        taken.append(len(entries))
 
     return populate
 
@@ -137,8 +140,14 @@ def open_store() -> SqliteCredentialStore:
 
     where = home()
     prepare_home(where, warn)
-    populate = _take_over_auth_json(where.auth_json) if where.auth_json.is_file() else None
-    ensure_schema(where.database, where.schema_lock, populate, _migration_attributes)
+    taking_over = where.auth_json if where.auth_json.is_file() else None
+    taken: list[int] = []
+    populate = _take_over_auth_json(taking_over, taken) if taking_over else None
+    created = ensure_schema(
+        where.database, where.schema_lock, populate, _migration_attributes, taking_over=taking_over
+    )
+    if created and taken:
+        notice(f"Took over {taken[0]} credential(s) from {taking_over} (first use).")
     return SqliteCredentialStore(where.database, _cipher(where.database))
 
 

@@ -13,7 +13,7 @@ from cyclopts import App
 from cyclopts.exceptions import CycloptsError
 
 from code_mesh import __version__
-from code_mesh.domain.errors import CodeMeshError
+from code_mesh.domain.errors import CodeMeshError, DiskFull
 from code_mesh.domain.rules import debug_setting
 from code_mesh.entrypoints.output import error_line, warn
 
@@ -97,6 +97,13 @@ def run(arguments: list[str]) -> int:
     except (KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as error:  # a bug: say so without a traceback that could carry a secret
+        from code_mesh.adapters.files.disk_space import is_disk_full
+        from code_mesh.entrypoints.bootstrap import home
+
+        if is_disk_full(error, home().root):  # wherever it came from, it is not a bug
+            full = DiskFull(f"code-mesh could not write under {home().root}; nothing was changed")
+            error_line(full.one_line())
+            return full.exit_code
         if debug:
             raise
         error_line(

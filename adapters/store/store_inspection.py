@@ -44,8 +44,10 @@ class SqliteInspector:
         finally:
             connection.close()
 
-    def integrity(self) -> str:
+    def integrity(self) -> str | None:
         """One line, however much SQLite says: one bad page yields a line per damaged cell."""
+        if not self._home.database.exists():
+            return None
         try:
             answer = self._query("PRAGMA integrity_check")
         except sqlite3.DatabaseError as error:
