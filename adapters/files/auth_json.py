@@ -211,7 +211,9 @@ class CodeMeshFormat:
 
     def encode(self, credentials: list[StoredCredential]) -> EncodedAuthFile:
         document: dict[str, dict[str, Any]] = {}
-        for stored in sorted(credentials, key=lambda c: (c.provider, not c.active, c.account)):
+        # Stable: within a provider the store's order (most recently activated first) is kept, so
+        # an import can rank the other accounts as they were (SPEC section 4: lossless).
+        for stored in sorted(credentials, key=lambda c: (c.provider, not c.active)):
             entry: dict[str, Any] = {"type": stored.type}
             credential = stored.credential
             if isinstance(credential, ApiKey):

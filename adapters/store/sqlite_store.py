@@ -165,7 +165,7 @@ class SqliteRepository:
         for row in rows:
             result.append(self._stored(row, row.provider != previous_provider))
             previous_provider = row.provider
-        return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
+        return result
 
     def summaries(self) -> list[CredentialSummary]:
         """Listing without secrets: no column is opened, so no key is needed."""
