@@ -6,13 +6,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
-from code_mesh.domain.credentials import Custom, OAuthToken, Status, StoredCredential
+from code_mesh.domain.credentials import (
+    Custom,
+    InvalidCredential,
+    OAuthToken,
+    Status,
+    StoredCredential,
+    one_line_secret,
+)
 from code_mesh.domain.errors import CodeMeshError, NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.providers import profile_for
 from code_mesh.domain.rules import custom_token_field
 from code_mesh.domain.secret import Secret
-from code_mesh.domain.text import secret_problem, shown
+from code_mesh.domain.text import shown
 
 
 @dataclass(frozen=True)
@@ -49,11 +56,10 @@ def login_command(stored: StoredCredential) -> str:
 def _one_line(secret: Secret, unusable: Callable[[str], CodeMeshError]) -> Secret:
     """The secret trimmed, when it is one printable line (SPEC section 3: `auth token` prints
     one line; no HTTP header carries more); else `unusable(problem)`, never the value."""
-    text = secret.reveal().strip()
-    problem = secret_problem(text)
-    if problem:
-        raise unusable(problem)
-    return Secret(text)
+    try:
+        return one_line_secret(secret.reveal(), "secret")
+    except InvalidCredential as error:
+        raise unusable(error.problem) from None
 
 
 def token_from_environment(

@@ -21,7 +21,14 @@ UNIX_TIME_RANGE = range(-(2**63), 2**63)
 
 
 class InvalidCredential(ValueError):
-    """A credential whose fields cannot make a usable credential (an empty key, say)."""
+    """A credential whose fields cannot make a usable credential (an empty key, say).
+
+    `problem` is what is wrong without naming the field ("holds a line break"), for a caller
+    that names the value its own way (an environment variable, say)."""
+
+    def __init__(self, message: str, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem or message
 
 
 def _require(secret: Secret, what: str) -> None:
@@ -114,7 +121,7 @@ def one_line_secret(value: str, what: str) -> Secret:
     text = value.strip()
     problem = secret_problem(text)
     if problem:
-        raise InvalidCredential(f"the {what} {problem}")
+        raise InvalidCredential(f"the {what} {problem}", problem)
     return Secret(text)
 
 

@@ -90,14 +90,14 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
         if with_key:
             return Secret(read_standard_input(_KEY_INPUT_LIMIT))
         return Secret(sys.stdin.readline(_KEY_INPUT_LIMIT))
-    except (UnreadableText, UnicodeDecodeError) as error:
-        problem = error.problem if isinstance(error, UnreadableText) else "is not UTF-8 text"
-        if isinstance(error, UnreadableText) and error.too_large:
-            problem = "is longer than 64 KiB"
-        raise InvalidInput(
-            f"The API key read from standard input {problem}; nothing was stored",
-            f"Pipe in the key alone: {key_pipe_command(profile.id)}",
-        ) from None
+    except UnreadableText as error:
+        problem = "is longer than 64 KiB" if error.too_large else error.problem
+    except UnicodeDecodeError:
+        problem = "is not UTF-8 text"
+    raise InvalidInput(
+        f"The API key read from standard input {problem}; nothing was stored",
+        f"Pipe in the key alone: {key_pipe_command(profile.id)}",
+    )
 
 
 def _log_in_with_oauth(
