@@ -42,12 +42,17 @@ class StoreInspector(Protocol):
         """Paths (home, files) open to other users, each described with its mode."""
         ...
 
-    def integrity(self) -> str:
-        """`PRAGMA integrity_check`'s first line ("ok" when healthy)."""
+    def integrity(self) -> str | None:
+        """`ok` when healthy; else one line: the first problem and how many more. None when
+        there is no store file at all (it could not be created: the store check says why)."""
         ...
 
     def revision(self) -> tuple[str | None, str]:
-        """(the store's schema revision, the newest this code knows)."""
+        """(the store's schema revision or None when unreadable, the newest this code knows)."""
+        ...
+
+    def leftover_files(self) -> list[str]:
+        """Temporary files in the home a killed writer left (an export's hold secrets in the clear)."""
         ...
 
     def protection(self) -> str: ...
@@ -65,9 +70,9 @@ def undecryptable(store: CredentialStore) -> list[str]:
     return failed
 
 
-def run_checks(
-    store: CredentialStore, inspector: StoreInspector, environ: Mapping[str, str], now: float
-) -> list[Check]:
+def store_file_checks(inspector: StoreInspector) -> list[Check]:
+    """What the files alone say: permissions, SQLite's own integrity check, the schema, and
+    temporary files a killed writer left behind. Needs no key, and no store that opens."""
     checks: list[Check] = []
     loose = inspector.loose_permissions()
     checks.append(
@@ -81,27 +86,53 @@ def run_checks(
         else Check("permissions", Level.OK, "the home is 0700 and its files 0600")
     )
     integrity = inspector.integrity()
-    checks.append(
-        Check("integrity", Level.OK, "PRAGMA integrity_check: ok")
-        if integrity == "ok"
-        else Check(
-            "integrity",
-            Level.PROBLEM,
-            f"PRAGMA integrity_check: {integrity}",
-            "Restore auth.db from an `auth export` backup",
+    if integrity is not None:
+        checks.append(
+            Check("integrity", Level.OK, "PRAGMA integrity_check: ok")
+            if integrity == "ok"
+            else Check(
+                "integrity",
+                Level.PROBLEM,
+                f"PRAGMA integrity_check: {integrity}",
+                "Restore auth.db from an `auth export` backup",
+            )
         )
-    )
     revision, head = inspector.revision()
-    checks.append(
-        Check("schema", Level.OK, f"schema revision {revision} (current)")
-        if revision == head
-        else Check(
-            "schema",
-            Level.PROBLEM,
-            f"schema revision {revision}, this code-mesh expects {head}",
-            "Upgrade code-mesh",
+    if revision is not None:  # None: nothing readable, which the integrity check has said
+        checks.append(
+            Check("schema", Level.OK, f"schema revision {revision} (current)")
+            if revision == head
+            else Check(
+                "schema",
+                Level.PROBLEM,
+                f"schema revision {revision}, this code-mesh expects {head}",
+                "Upgrade code-mesh",
+            )
         )
+    leftovers = inspector.leftover_files()
+    checks.append(
+        Check(
+            "leftovers",
+            Level.PROBLEM,
+            "temporary files that may hold secrets in the clear: " + ", ".join(leftovers),
+            "Delete them (`rm` each) unless a code-mesh export is running right now",
+        )
+        if leftovers
+        else Check("leftovers", Level.OK, "no temporary file left behind by an interrupted write")
     )
+    return checks
+
+
+def unopenable_store_checks(inspector: StoreInspector, error: CodeMeshError) -> list[Check]:
+    """The checks of a store that does not open (not SQLite, a directory, newer): the file
+    checks, and the reason it does not open, as a problem."""
+    return [*store_file_checks(inspector), Check("store", Level.PROBLEM, error.message, error.next_step)]
+
+
+def run_checks(
+    store: CredentialStore, inspector: StoreInspector, environ: Mapping[str, str], now: float
+) -> list[Check]:
+    checks = store_file_checks(inspector)
     try:
         failed = undecryptable(store)
     except CodeMeshError as error:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from code_mesh.domain.rules import (
     ENVIRONMENT_VARIABLES,
     header_safe,
+    is_printable_line,
     is_refresh_due,
     is_valid_identifier,
     pick_custom_token,
@@ -58,8 +59,20 @@ def fresh_token(
     """The secret to print, or None when the full path must decide.
 
     `read_record(provider, account)` is the narrow read port; it is only called when
-    no environment variable answers first.
+    no environment variable answers first. Only one printable line is printed here: an
+    empty, multi-line or padded value goes to the full path, which trims or refuses it.
     """
+    token = _usable(provider, account, environ, read_record, now)
+    return token if token is not None and is_printable_line(token) else None
+
+
+def _usable(
+    provider: str,
+    account: str | None,
+    environ: Mapping[str, str],
+    read_record: RecordReader,
+    now: float,
+) -> str | None:
     if not is_valid_identifier(provider):
         return None
     if account is not None and not is_valid_identifier(account):

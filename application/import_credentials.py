@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from code_mesh.application.auth_file import AuthFileEntry
-from code_mesh.application.ports import CredentialStore, CredentialWrite
+from code_mesh.application.ports import CredentialRepository, CredentialStore, CredentialWrite
 from code_mesh.domain.credentials import StoredCredential
+from code_mesh.domain.identifiers import AccountName, ProviderId
 
 
 class ImportAction(StrEnum):
@@ -49,17 +50,38 @@ def import_credentials(
             for entry in entries
         ]
         if not dry_run:
-            repository.save_many(
-                [
-                    CredentialWrite(
-                        item.entry.provider,
-                        item.entry.account,
-                        item.entry.credential,
-                        needs_login=item.entry.needs_login,
-                        activate=item.entry.active,
-                    )
-                    for item in planned
-                    if item.action is not ImportAction.UNCHANGED
-                ]
-            )
+            _write(repository, planned, {s.provider: s.account for s in existing.values() if s.active})
     return planned
+
+
+def _write(
+    repository: CredentialRepository,
+    planned: Sequence[PlannedImport],
+    active_before: Mapping[ProviderId, AccountName],
+) -> None:
+    """Save the changes, keeping the order in which accounts become active.
+
+    An export lists a provider's other accounts most recent first, so new ones are ranked
+    in that order (SPEC section 2: when the active account is logged out, the most recently
+    activated remaining one takes over), below the account that stays active."""
+    changed = [item for item in planned if item.action is not ImportAction.UNCHANGED]
+    new_others = [item for item in changed if item.action is ImportAction.ADD and not item.entry.active]
+    rest = [item for item in changed if item.action is not ImportAction.ADD or item.entry.active]
+    writes = [_write_of(item, activate=True) for item in reversed(new_others)]
+    writes += [_write_of(item, activate=item.entry.active) for item in rest]
+    repository.save_many(writes)
+    activated_by_file = {item.entry.provider for item in rest if item.entry.active}
+    named_active = {item.entry.provider: item.entry.account for item in planned if item.entry.active}
+    for provider in dict.fromkeys(item.entry.provider for item in new_others):
+        if provider in activated_by_file:
+            continue
+        stays_active = named_active.get(provider) or active_before.get(provider)
+        if stays_active is not None:
+            repository.activate(provider, stays_active)
+
+
+def _write_of(item: PlannedImport, *, activate: bool) -> CredentialWrite:
+    entry = item.entry
+    return CredentialWrite(
+        entry.provider, entry.account, entry.credential, needs_login=entry.needs_login, activate=activate
+    )

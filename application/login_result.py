@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
-from code_mesh.domain.credentials import Credential
+from code_mesh.domain.credentials import Credential, InvalidCredential, checked
+from code_mesh.domain.errors import AuthorizationFailed
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
 
@@ -21,7 +22,17 @@ class LoginResult:
 def save_login(
     store: CredentialStore, provider: ProviderId, account: AccountName, credential: Credential
 ) -> LoginResult:
-    """Add or replace the account's credential in one transaction; it becomes active."""
+    """Add or replace the account's credential in one transaction; it becomes active.
+
+    Every login passes the domain's gate here, so a token a provider answered with a line
+    break (which no HTTP header can carry) is refused before anything is stored."""
+    try:
+        credential = checked(credential)
+    except InvalidCredential as error:
+        raise AuthorizationFailed(
+            f"The login's answer cannot be stored: {error}; nothing was stored",
+            "Try again; if it fails the same way, the provider's answer is malformed",
+        ) from None
     with store.writing() as repository:
         replaced = repository.get(provider, account) is not None
         repository.save(provider, account, credential, activate=True)

@@ -34,11 +34,13 @@ class CredentialRepository(Protocol):
         ...
 
     def all(self) -> list[StoredCredential]:
-        """Every credential, by provider, the active account first, then by account."""
+        """Every credential, by provider, then most recently activated first (so the active
+        account first, and the others in the order they would become active)."""
         ...
 
     def summaries(self) -> list[CredentialSummary]:
-        """`all()` without the secrets: never needs the encryption key (SPEC section 8)."""
+        """Every credential without its secrets (never needs the key, SPEC section 8), by
+        provider, the active account first, then by account."""
         ...
 
     def save(

@@ -6,12 +6,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from code_mesh.application.ports import CredentialStore
-from code_mesh.domain.credentials import Custom, OAuthToken, Status, StoredCredential
+from code_mesh.domain.credentials import (
+    Custom,
+    InvalidCredential,
+    OAuthToken,
+    Status,
+    StoredCredential,
+    one_line_secret,
+)
 from code_mesh.domain.errors import CodeMeshError, InvalidInput, NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.providers import profile_for
-from code_mesh.domain.rules import header_safe
+from code_mesh.domain.rules import custom_token_field, header_safe
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text import one_line
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,15 @@ def login_command(stored: StoredCredential) -> str:
     """The command that replaces this credential."""
     account = f" --account {stored.account}" if stored.account != "default" else ""
     return f"code-mesh auth login {stored.provider}{account}"
+
+
+def _one_line(secret: Secret, unusable: Callable[[str], CodeMeshError]) -> Secret:
+    """The secret trimmed, when it is one printable line (SPEC section 3: `auth token` prints
+    one line; no HTTP header carries more); else `unusable(problem)`, never the value."""
+    try:
+        return one_line_secret(secret.reveal(), "secret")
+    except InvalidCredential as error:
+        raise unusable(error.problem) from None
 
 
 def token_from_environment(
@@ -110,10 +127,25 @@ def token_of(
     secret = credential.usable_secret()
     if secret is None:
         assert isinstance(credential, Custom)
-        fields = ", ".join(sorted(credential.data))
+        fields = ", ".join(one_line(name, 40) for name in sorted(credential.data))
         raise CodeMeshError(
             f"The custom credential for {provider} has several fields ({fields}) and none is "
             "named token, api_key or key",
             "Use `code-mesh auth export --output -` to read all of them",
         )
-    return UsableToken(secret, "store", credential.type)
+
+    def unusable(problem: str) -> CodeMeshError:
+        if isinstance(credential, Custom):
+            field = one_line(custom_token_field(list(credential.data)) or "", 40)
+            return CodeMeshError(
+                f"The field '{field}' of the custom credential for {provider} {problem}, "
+                "and `auth token` prints one line",
+                "Use `code-mesh auth export --output -` to read it",
+            )
+        return CodeMeshError(
+            f"The stored credential for {provider} (account {stored.account}) {problem}, "
+            "so it cannot be used",
+            f"Log in again: `{login}`",
+        )
+
+    return UsableToken(_one_line(secret, unusable), "store", credential.type)

@@ -7,17 +7,28 @@ and callers decide what time it is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import ClassVar
 
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.rules import is_past, is_refresh_due, pick_custom_token
+from code_mesh.domain.rules import custom_token_field, is_past, is_refresh_due, pick_custom_token
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text_rules import name_problem, secret_problem
+
+UNIX_TIME_RANGE = range(-(2**63), 2**63)
+"""What an expiry can be: a signed 64-bit integer, as SQLite (and every consumer) holds it."""
 
 
 class InvalidCredential(ValueError):
-    """A credential whose fields cannot make a usable credential (an empty key, say)."""
+    """A credential whose fields cannot make a usable credential (an empty key, say).
+
+    `problem` is what is wrong without naming the field ("holds a line break"), for a caller
+    that names the value its own way (an environment variable, say)."""
+
+    def __init__(self, message: str, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem or message
 
 
 def _require(secret: Secret, what: str) -> None:
@@ -61,6 +72,8 @@ class OAuthToken:
             isinstance(self.expires_at, bool) or not isinstance(self.expires_at, int)
         ):
             raise InvalidCredential("expires_at must be whole Unix seconds")
+        if self.expires_at is not None and self.expires_at not in UNIX_TIME_RANGE:
+            raise InvalidCredential("expires_at is out of range (it must be Unix seconds)")
 
     def usable_secret(self) -> Secret:
         return self.access_token
@@ -100,6 +113,62 @@ class Custom:
 
 
 Credential = ApiKey | OAuthToken | Custom
+
+
+def one_line_secret(value: str, what: str) -> Secret:
+    """A key, token or pasted code as given: surrounding whitespace dropped, then one line of
+    printable text or InvalidCredential naming `what` (never the value)."""
+    text = value.strip()
+    problem = secret_problem(text)
+    if problem:
+        raise InvalidCredential(f"the {what} {problem}", problem)
+    return Secret(text)
+
+
+def _checked_text(value: str | None, what: str) -> str | None:
+    """Metadata (not secret, but sent in headers and URLs): one line, trimmed; empty is unset."""
+    if value is None or not value.strip():
+        return None
+    return one_line_secret(value, what).reveal()
+
+
+def _checked_custom(credential: Custom) -> Custom:
+    token_field = custom_token_field(list(credential.data))
+    data: dict[str, Secret] = {}
+    for name, value in credential.data.items():
+        problem = name_problem(name)
+        if problem:
+            raise InvalidCredential(f"a field name of the custom data {problem}")
+        if name == token_field:
+            data[name] = one_line_secret(value.reveal(), f"custom field {name!r}")
+            continue
+        problem = secret_problem(value.reveal(), one_line=False)
+        if problem:
+            raise InvalidCredential(f"the custom field {name!r} {problem}")
+        data[name] = value
+    return Custom(data)
+
+
+def checked(credential: Credential) -> Credential:
+    """The credential as it may be stored, or InvalidCredential naming the field at fault.
+
+    The one gate for what a user or a file gives (login, import, first use): keys and tokens
+    one line and trimmed (SPEC section 2), at most 64 KiB; custom data other than the field
+    `auth token` prints may span lines. The constructors stay lenient, so a row an older
+    version stored can still be read, listed and logged out."""
+    if isinstance(credential, ApiKey):
+        return ApiKey(one_line_secret(credential.key.reveal(), "API key"))
+    if isinstance(credential, OAuthToken):
+        refresh = credential.refresh_token
+        return replace(
+            credential,
+            access_token=one_line_secret(credential.access_token.reveal(), "access token"),
+            refresh_token=None if not refresh else one_line_secret(refresh.reveal(), "refresh token"),
+            account_id=_checked_text(credential.account_id, "account_id"),
+            enterprise_url=_checked_text(credential.enterprise_url, "enterprise_url"),
+            scopes=_checked_text(credential.scopes, "scopes"),
+        )
+    return _checked_custom(credential)
 
 
 class Status(StrEnum):

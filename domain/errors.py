@@ -101,3 +101,12 @@ class KeyUnavailable(CodeMeshError):
 
 class SecretDoesNotDecrypt(CodeMeshError):
     """A stored secret failed authentication: tampered with, or copied from another row."""
+
+
+class DiskFull(StoreUnavailable):
+    """The disk (or the user's quota) is full. Nothing is damaged: free space and run again.
+
+    Never "move the file aside and restore from a backup": the file is fine."""
+
+    def __init__(self, what: str, next_step: str = "Free some space and run the command again") -> None:
+        super().__init__(f"The disk is full: {what}", next_step)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from code_mesh.domain.credentials import OAuthToken
 from code_mesh.domain.errors import AuthorizationFailed
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text_rules import secret_problem
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ def split_pasted_code(pasted: str, expected_state: str) -> Secret:
         raise AuthorizationFailed(
             "The pasted text is not of the form CODE#STATE",
             "Copy the whole text the page shows, including the part after #",
+        )
+    problem = secret_problem(code)
+    if problem:
+        raise AuthorizationFailed(
+            f"The pasted code {problem}; nothing was stored", "Paste the whole CODE#STATE text the page shows"
         )
     check_state(state, expected_state)
     return Secret(code)

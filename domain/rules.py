@@ -22,6 +22,12 @@ ENVIRONMENT_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API
 CUSTOM_TOKEN_FIELDS = ("token", "api_key", "key")
 """The fields of a custom credential that `auth token` prints, in order of preference."""
 
+MAX_SECRET_BYTES = 64 * 1024
+"""One secret (a key, a token, one value of custom data) is at most this long, in UTF-8."""
+
+_DEBUG_ON = frozenset({"1", "true", "yes", "on"})
+_DEBUG_OFF = frozenset({"", "0", "false", "no", "off"})
+
 
 def header_safe(value: str) -> str | None:
     """`value` without surrounding whitespace when what remains can travel in an HTTP header
@@ -42,6 +48,27 @@ def is_valid_identifier(value: str) -> bool:
     )
 
 
+def is_printable_line(value: str) -> bool:
+    """Whether `value` can be printed as one line for a script: not empty, no line break, no
+    control or invisible character, no lone surrogate, no space at either end.
+
+    str.isprintable() is one C loop, so the token path can afford it on every call."""
+    return bool(value) and value.isprintable() and value[0] != " " and value[-1] != " "
+
+
+def debug_setting(value: str | None) -> bool | None:
+    """What CODE_MESH_DEBUG asks for: True (1, true, yes, on), False (unset, empty, 0, false,
+    no, off; any case, spaces ignored), None for anything else (off, and said so)."""
+    if value is None:
+        return False
+    word = value.strip().lower()
+    if word in _DEBUG_ON:
+        return True
+    if word in _DEBUG_OFF:
+        return False
+    return None
+
+
 def is_past(expires_at: int | None, now: float) -> bool:
     """Whether a token with this expiry can no longer be used at all."""
     return expires_at is not None and now >= expires_at
@@ -52,11 +79,17 @@ def is_refresh_due(expires_at: int | None, now: float) -> bool:
     return expires_at is not None and now >= expires_at - REFRESH_MARGIN_SECONDS
 
 
+def custom_token_field(names: list[str]) -> str | None:
+    """The field of a custom credential `auth token` prints, or None when it is ambiguous."""
+    for field in CUSTOM_TOKEN_FIELDS:
+        if field in names:
+            return field
+    if len(names) == 1:
+        return names[0]
+    return None
+
+
 def pick_custom_token(data: dict[str, str]) -> str | None:
     """The value `auth token` prints for a custom credential, or None when it is ambiguous."""
-    for field in CUSTOM_TOKEN_FIELDS:
-        if field in data:
-            return data[field]
-    if len(data) == 1:
-        return next(iter(data.values()))
-    return None
+    field = custom_token_field(list(data))
+    return None if field is None else data[field]

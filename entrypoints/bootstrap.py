@@ -38,20 +38,24 @@ def home() -> Home:
     return resolve_home(environment())
 
 
-def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
-    """First use: import the auth.json a Code Mesh CLI left in the home, all or none."""
+def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], None]:
+    """First use: import the auth.json a Code Mesh CLI left in the home, all or none.
+
+    The number imported is appended to `taken`; the caller says so once the new store is
+    in place (a full disk can still stop it after the import)."""
 
     def populate(new_store: Path) -> None:
         from code_mesh.adapters.files.auth_json import detect_format
+        from code_mesh.adapters.files.text_input import AUTH_JSON_LIMIT, UnreadableText, read_text_file
         from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
         from code_mesh.application.import_credentials import import_credentials
 
         try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            text = read_text_file(source, AUTH_JSON_LIMIT)
+        except UnreadableText as error:
             raise CodeMeshError(
-                f"Found {source} but cannot read it ({error}); no store was created",
-                "Fix the file's permissions or move it aside",
+                f"Found {source} from an earlier Code Mesh but it {error.problem}; no store was created",
+                f"{error.next_step}, or move the file aside",
             ) from None
         try:
             entries = detect_format(text).decode(text)
@@ -66,7 +70,7 @@ def _take_over_auth_json(source: Path) -> Callable[[Path], None]:
             import_credentials(store, entries)
         finally:
             store.dispose()
-        notice(f"Took over {len(entries)} credential(s) from {source} (first use).")
+        taken.append(len(entries))
 
     return populate
 
@@ -138,8 +142,14 @@ def open_store() -> SqliteCredentialStore:
 
     where = home()
     prepare_home(where, warn)
-    populate = _take_over_auth_json(where.auth_json) if where.auth_json.is_file() else None
-    ensure_schema(where.database, where.schema_lock, populate, _migration_attributes)
+    taking_over = where.auth_json if where.auth_json.is_file() else None
+    taken: list[int] = []
+    populate = _take_over_auth_json(taking_over, taken) if taking_over else None
+    created = ensure_schema(
+        where.database, where.schema_lock, populate, _migration_attributes, taking_over=taking_over
+    )
+    if created and taken:
+        notice(f"Took over {taken[0]} credential(s) from {taking_over} (first use).")
     return SqliteCredentialStore(where.database, _cipher(where.database))
 
 

@@ -13,8 +13,9 @@ from cyclopts import App
 from cyclopts.exceptions import CycloptsError
 
 from code_mesh import __version__
-from code_mesh.domain.errors import CodeMeshError
-from code_mesh.entrypoints.output import error_line
+from code_mesh.domain.errors import CodeMeshError, DiskFull
+from code_mesh.domain.rules import debug_setting
+from code_mesh.entrypoints.output import error_line, warn
 
 
 def _one_line_usage_error(error: CycloptsError) -> object:
@@ -97,7 +98,13 @@ def run(arguments: list[str]) -> int:
     if "--debug" in arguments:
         arguments = [word for word in arguments if word != "--debug"]
         os.environ["CODE_MESH_DEBUG"] = "1"
-    if os.environ.get("CODE_MESH_DEBUG"):
+    debug = debug_setting(os.environ.get("CODE_MESH_DEBUG"))
+    if debug is None:
+        warn(
+            "CODE_MESH_DEBUG is set to a value code-mesh does not understand, so debug output "
+            "is off; set it to 1 (on) or 0 (off)"
+        )
+    if debug:
         from code_mesh.adapters.debug_log import enable_debug_logging
 
         enable_debug_logging()
@@ -111,7 +118,14 @@ def run(arguments: list[str]) -> int:
     except (KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as error:  # a bug: say so without a traceback that could carry a secret
-        if os.environ.get("CODE_MESH_DEBUG"):
+        from code_mesh.adapters.files.disk_space import is_disk_full
+        from code_mesh.entrypoints.bootstrap import home
+
+        if is_disk_full(error, home().root):  # wherever it came from, it is not a bug
+            full = DiskFull(f"code-mesh could not write under {home().root}; nothing was changed")
+            error_line(full.one_line())
+            return full.exit_code
+        if debug:
             _print_frames(error)
         error_line(
             f"unexpected internal error ({type(error).__name__}). "

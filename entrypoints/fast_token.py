@@ -24,8 +24,12 @@ def _parse(arguments: list[str]) -> tuple[str, str | None] | None:
 def print_fresh_token(arguments: list[str]) -> int | None:
     """Print the token and return 0, or return None to let the full CLI decide."""
     parsed = _parse(arguments)
-    if parsed is None or os.environ.get("CODE_MESH_DEBUG"):
+    if parsed is None:
         return None
+    from code_mesh.domain.rules import debug_setting
+
+    if debug_setting(os.environ.get("CODE_MESH_DEBUG")) is not False:
+        return None  # debug output, or a warning about the variable: the full path says it
     provider, account = parsed
     from code_mesh.application.fresh_token import TokenRecord, fresh_token
 

@@ -3,20 +3,63 @@
 Nothing heavy is imported here. A fresh token is printed by a path that touches only
 the standard library's sqlite3 (see fast_token.py); everything else, and every
 unusual case of the token path, goes to the cyclopts application in cli.py.
+
+Ctrl-C is exit 130 and one line from the first statement of this module on. Inside
+main() it is the usual KeyboardInterrupt, so `finally` blocks run and transactions roll
+back; before (while this module and main() start) and after (at exit) nothing is under
+way that needs unwinding, and SIGINT ends the process at once. No `from __future__`
+import here: it would have to come before the handler.
 """
 
-from __future__ import annotations
+# _signal, not signal: `import signal` builds its enums first (about a millisecond), and a
+# Ctrl-C meanwhile would still end in a traceback. The C module is there before any import.
+import _signal
 
-import os
-import sys
+_INTERRUPTED = "\ncode-mesh: interrupted; nothing was changed.\n"
+_raise_interrupts = False
+
+
+def _on_interrupt(_signal_number: int, _frame: object) -> None:
+    if _raise_interrupts:
+        raise KeyboardInterrupt
+    import os
+
+    os.write(2, _INTERRUPTED.encode())
+    os._exit(130)
+
+
+# A SIGINT ignored when the program started (`nohup`, a background job) stays ignored.
+_HANDLER_BEFORE = _signal.getsignal(_signal.SIGINT)
+if _HANDLER_BEFORE is _signal.default_int_handler:
+    _signal.signal(_signal.SIGINT, _on_interrupt)
+
+import os  # noqa: E402  (the guarantee starts at the first statement, before these)
+import sys  # noqa: E402
+
+
+def _exit_on_unraisable_interrupt(hook: object) -> object:
+    """A Ctrl-C that lands in a finaliser (__del__, a weakref callback) cannot propagate, and
+    Python would print it with a traceback: exit 130 instead, as for any other Ctrl-C."""
+
+    def report(unraisable: "sys.UnraisableHookArgs") -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            os.write(2, _INTERRUPTED.encode())
+            os._exit(130)
+        hook(unraisable)  # type: ignore[operator]
+
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run code-mesh with `argv` (default: the process's arguments); return the exit code."""
+    global _raise_interrupts
     arguments = sys.argv[1:] if argv is None else list(argv)
     # Files are private from the moment they exist, whatever umask the caller has.
     os.umask(0o077)
+    if argv is None:
+        sys.unraisablehook = _exit_on_unraisable_interrupt(sys.unraisablehook)  # type: ignore[assignment]
     try:
+        _raise_interrupts = True
         if arguments[:2] == ["auth", "token"]:
             from code_mesh.entrypoints.fast_token import print_fresh_token
 
@@ -27,10 +70,21 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(arguments)
     except KeyboardInterrupt:
-        sys.stderr.write("\ncode-mesh: interrupted; nothing was changed.\n")
+        _raise_interrupts = False  # another Ctrl-C meanwhile ends the process at once
+        sys.stderr.write(_INTERRUPTED)
+        sys.stderr.flush()
         return 130
     except BrokenPipeError:
         # The reader went away (`| head`); say nothing more and keep Python quiet at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    finally:
+        _raise_interrupts = False
+        if argv is not None and _signal.getsignal(_signal.SIGINT) is _on_interrupt:
+            # Called in-process (tests): leave the caller's Ctrl-C as it was (only the main
+            # thread may set it).
+            import contextlib
+
+            with contextlib.suppress(ValueError):
+                _signal.signal(_signal.SIGINT, _HANDLER_BEFORE)

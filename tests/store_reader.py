@@ -20,6 +20,15 @@ def home_keys(home: Path) -> dict[str, bytes]:
     return dict(parse_key_list((home / "key").read_text()))
 
 
+def store_dump(home: Path) -> list[str]:
+    """The store's content as SQL, independent of page layout and WAL checkpoints."""
+    connection = sqlite3.connect(home / "auth.db")
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
 def sealed_rows(home: Path) -> list[dict[str, Any]]:
     """Every credentials row as it is in auth.db, secrets sealed ([] when there is no store):
     equal rows before and after mean nothing was rewritten."""

@@ -21,10 +21,12 @@ from code_mesh.domain.credentials import (
     InvalidCredential,
     OAuthToken,
     StoredCredential,
+    checked,
 )
 from code_mesh.domain.errors import InvalidAuthFile, InvalidIdentifier
-from code_mesh.domain.identifiers import DEFAULT, AccountName, ProviderId
+from code_mesh.domain.identifiers import DEFAULT, PATTERN_TEXT, AccountName, ProviderId
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text import one_line
 
 _NEXT_STEP = "Fix the file and import it again; nothing was imported"
 
@@ -66,6 +68,9 @@ def parse_json(text: str) -> Any:
         ) from None
     except RecursionError:
         raise InvalidAuthFile("auth.json is nested too deeply to be read", _NEXT_STEP) from None
+    except ValueError:
+        # Python refuses to turn more than 4300 digits into an int (CVE-2020-10735).
+        raise InvalidAuthFile("auth.json holds a number too long to read", _NEXT_STEP) from None
 
 
 class _Fields:
@@ -124,18 +129,26 @@ def _json_type(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _identifier(kind: Callable[[str], Any], value: str, where: str) -> Any:
+def _identifier(kind: type[ProviderId] | type[AccountName], value: str, where: str) -> Any:
     try:
         return kind(value)
-    except InvalidIdentifier as error:
-        raise _fail(where, str(error)) from None
+    except InvalidIdentifier:
+        raise _fail(
+            where, f"{one_line(repr(value), 40)} is not a valid {kind.kind} ({PATTERN_TEXT})"
+        ) from None
 
 
 def _build(where: str, make: Callable[[], Credential]) -> Credential:
+    """The entry's credential through the domain's gate (one-line keys and tokens, sizes)."""
     try:
-        return make()
+        return checked(make())
     except InvalidCredential as error:
         raise _fail(where, str(error)) from None
+
+
+def _where(key: str) -> str:
+    """An entry's key as messages name it: quoted, escaped, short (it may be anything)."""
+    return one_line(repr(key), 70)
 
 
 def _check_unique(entries: list[AuthFileEntry]) -> list[AuthFileEntry]:
@@ -164,7 +177,7 @@ class CodeMeshFormat:
         return _check_unique(entries)
 
     def _entry(self, key: str, value: object) -> AuthFileEntry:
-        where = repr(key)
+        where = _where(key)
         fields = _Fields(where, value)
         bare = ":" not in key
         provider_text, _, account_text = key.partition(":")
@@ -195,12 +208,14 @@ class CodeMeshFormat:
         elif kind == "custom":
             credential = _custom(where, fields.entry.get("data"))
         else:
-            raise _fail(where, f"unknown type {kind!r} (expected api_key, oauth or custom)")
+            raise _fail(where, f"unknown type {one_line(repr(kind), 40)} (expected api_key, oauth or custom)")
         return AuthFileEntry(provider, account, credential, fields.boolean("needs_login"), bare)
 
     def encode(self, credentials: list[StoredCredential]) -> EncodedAuthFile:
         document: dict[str, dict[str, Any]] = {}
-        for stored in sorted(credentials, key=lambda c: (c.provider, not c.active, c.account)):
+        # Stable: within a provider the store's order (most recently activated first) is kept, so
+        # an import can rank the other accounts as they were (SPEC section 4: lossless).
+        for stored in sorted(credentials, key=lambda c: (c.provider, not c.active)):
             entry: dict[str, Any] = {"type": stored.type}
             credential = stored.credential
             if isinstance(credential, ApiKey):
@@ -230,11 +245,9 @@ def _custom(where: str, data: object) -> Custom:
         raise _fail(where, f"the field 'data' must be an object of strings, not {_json_type(data)}")
     for name, value in data.items():
         if not isinstance(value, str):
-            raise _fail(where, f"the field 'data.{name}' must be a string, not {_json_type(value)}")
-    try:
-        return Custom({name: Secret(value) for name, value in data.items()})
-    except InvalidCredential as error:
-        raise _fail(where, str(error)) from None
+            field = one_line(repr(f"data.{name}"), 40)
+            raise _fail(where, f"the field {field} must be a string, not {_json_type(value)}")
+    return _build(where, lambda: Custom({name: Secret(value) for name, value in data.items()}))
 
 
 def _dump(document: object) -> str:
@@ -257,7 +270,7 @@ class OpencodeFormat:
         return _check_unique(entries)
 
     def _entry(self, key: str, value: object) -> AuthFileEntry:
-        where = repr(key)
+        where = _where(key)
         fields = _Fields(where, value)
         provider_text = key
         url = None
@@ -287,9 +300,9 @@ class OpencodeFormat:
             data = {"key": fields.secret("key"), "token": fields.secret("token")}
             if url is not None:
                 data["url"] = Secret(url)
-            credential = Custom(data)
+            credential = _build(where, lambda: Custom(data))
         else:
-            raise _fail(where, f"unknown type {kind!r} (expected api, oauth or wellknown)")
+            raise _fail(where, f"unknown type {one_line(repr(kind), 40)} (expected api, oauth or wellknown)")
         return AuthFileEntry(provider, DEFAULT, credential, False, True)
 
     def encode(self, credentials: list[StoredCredential]) -> EncodedAuthFile:

@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from code_mesh.adapters.files.text_input import CONFIG_LIMIT, UnreadableText, read_text_file
 from code_mesh.application.settings import ProviderSettings, Settings
 from code_mesh.domain.errors import CodeMeshError, InvalidIdentifier
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text_rules import name_problem
 
 _STRING_KEYS_BY_PROVIDER: dict[str, frozenset[str]] = {
     "anthropic": frozenset(
@@ -80,19 +82,25 @@ class _Reader:
         return ConfigError(f"{where}: {problem}", f"Fix {self.path.name} and run the command again")
 
     def string(self, section: str, key: str, value: Any) -> str:
+        """A string value; one printable line, since names reach the terminal and URLs the network."""
         if not isinstance(value, str):
             raise self.fail(section, key, f"{key} must be a string")
+        problem = name_problem(value) if key == "name" else None
+        if problem is None and not value.isprintable():
+            problem = "holds a line break, a control or an invisible character"
+        if problem:
+            raise self.fail(section, key, f"{key} {problem}")
         return value
 
 
 def load_settings(path: Path) -> Settings:
     """The settings in `path`, or the defaults when there is no such file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Settings()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"Cannot read {path} ({error})", "Check the file and its permissions") from None
+        text = read_text_file(path, CONFIG_LIMIT)
+    except UnreadableText as error:
+        if error.missing:
+            return Settings()
+        raise ConfigError(f"{path} {error.problem}", error.next_step) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -142,6 +150,8 @@ def _provider_settings(reader: _Reader, provider: str, section: Any) -> Provider
         if key == "scopes":
             if not isinstance(item, list) or not all(isinstance(scope, str) for scope in item):
                 raise reader.fail(name, key, "scopes must be a list of strings")
+            if not all(scope.isprintable() for scope in item):
+                raise reader.fail(name, key, "scopes hold a line break, a control or an invisible character")
             values[key] = tuple(item)
         elif key == "client_secret":
             values[key] = Secret(reader.string(name, key, item))

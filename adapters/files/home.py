@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from code_mesh.adapters.files.private_file import remove_dead_writers_leftovers
 from code_mesh.domain.errors import StoreUnavailable
 
 DIRECTORY_MODE = 0o700
@@ -71,6 +72,12 @@ def prepare_home(home: Home, warn: Callable[[str], None]) -> None:
             root.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
             root.chmod(DIRECTORY_MODE)
         _narrow(root, DIRECTORY_MODE, warn)
+        removed = remove_dead_writers_leftovers(root)
+        if removed:
+            warn(
+                f"removed {', '.join(str(path) for path in removed)}: left behind by a code-mesh that "
+                "was killed while writing (an export holds secrets in the clear)"
+            )
         for entry in os.scandir(root):
             path = Path(entry.path)
             try:

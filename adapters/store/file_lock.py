@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.application.ports import FailureNote
+from code_mesh.domain.errors import DiskFull, StoreUnavailable
 
 
 @contextmanager
@@ -18,8 +20,11 @@ def exclusive_lock(path: Path, wait: float | None = None) -> Iterator[bool]:
     """Hold an exclusive lock on `path` (created 0600) for the duration of the block (True).
 
     With `wait`, give up after that many seconds: the block then gets False and holds nothing."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _cannot_lock(path, error) from None
     try:
         if wait is None:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
@@ -42,6 +47,20 @@ def _try_lock(descriptor: int, give_up_at: float) -> bool:
                 return False
             time.sleep(pause)
             pause = min(pause * 1.5, 0.05)
+
+
+def _cannot_lock(path: Path, error: OSError) -> StoreUnavailable:
+    if is_disk_full(error):
+        return DiskFull(f"cannot create the lock file {path}; nothing was changed")
+    if isinstance(error, FileExistsError | NotADirectoryError) and not path.parent.is_dir():
+        return StoreUnavailable(
+            f"{path.parent} is not a directory, so code-mesh cannot take its locks; nothing was changed",
+            f"Move {path.parent} aside (code-mesh makes a new one) and run the command again",
+        )
+    return StoreUnavailable(
+        f"Cannot use the lock file {path} ({error.strerror or type(error).__name__}); nothing was changed",
+        "Check that CODE_MESH_HOME is a directory you can write to",
+    )
 
 
 class FileCredentialLocks:

@@ -47,11 +47,12 @@ class _MemoryRepository:
         return None if key is None else self._stored(key, self._rows[key], True)
 
     def all(self) -> list[StoredCredential]:
-        result = [self._stored(key, row, self._active_key(key[0]) == key) for key, row in self._rows.items()]
-        return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
+        ordered = sorted(self._rows.items(), key=lambda item: (item[0][0], -item[1].activation, item[0][1]))
+        return [self._stored(key, row, self._active_key(key[0]) == key) for key, row in ordered]
 
     def summaries(self) -> list[CredentialSummary]:
-        return [stored.summary() for stored in self.all()]
+        summaries = [stored.summary() for stored in self.all()]
+        return sorted(summaries, key=lambda c: (c.provider, not c.active, c.account))
 
     def _require_writable(self) -> None:
         if not self._writable:

@@ -14,9 +14,10 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.adapters.store.file_lock import exclusive_lock
 from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
-from code_mesh.domain.errors import StoreUnavailable
+from code_mesh.domain.errors import DiskFull, StoreUnavailable
 
 MIGRATIONS_PACKAGE = "code_mesh.migrations"
 
@@ -45,6 +46,8 @@ def read_revision(path: Path) -> str | None:
         finally:
             connection.close()
     except sqlite3.Error as error:
+        if is_disk_full(error, path.parent):  # a full tmpfs: SQLite cannot even grow its -shm file
+            raise DiskFull(f"SQLite could not open {path} ({error}); nothing in it was changed") from None
         raise _unreadable(path, str(error)) from None
 
 
@@ -68,8 +71,10 @@ def _upgrade(path: Path, attributes: MigrationAttributes | None = None) -> None:
 
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy.exc import DBAPIError
 
     from code_mesh.adapters.store.sqlite_engine import make_engine
+    from code_mesh.adapters.store.sqlite_store import describe_database_error
 
     extra = attributes(path) if attributes is not None else {}
     engine = make_engine(path)
@@ -80,6 +85,8 @@ def _upgrade(path: Path, attributes: MigrationAttributes | None = None) -> None:
             config.attributes.update(extra)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+    except DBAPIError as error:  # a full disk, mostly: one line, the transaction rolled back
+        raise describe_database_error(error, path) from None
     finally:
         engine.dispose()
     # WAL lets readers run beside a writer; the mode is stored in the file, so once is enough.
@@ -88,6 +95,35 @@ def _upgrade(path: Path, attributes: MigrationAttributes | None = None) -> None:
         plain.execute("PRAGMA journal_mode = WAL")
     finally:
         plain.close()
+
+
+def _checkpoint_completely(path: Path) -> None:
+    """Move everything in `path`'s WAL into the file itself, and fail if that cannot be done.
+
+    The new store is renamed into place without its -wal file: a commit still in the WAL
+    (a checkpoint that a full disk stopped) would be lost, and the store left damaged."""
+    connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        busy, log_frames, checkpointed = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    wal = Path(f"{path}-wal")
+    if busy or log_frames != checkpointed or (wal.exists() and wal.stat().st_size):
+        raise sqlite3.OperationalError("the new store's write-ahead log could not be written into it")
+
+
+def _creation_failed(database: Path, taking_over: Path | None, error: BaseException) -> StoreUnavailable:
+    """One line for a store that could not be built, naming auth.db (and the auth.json being
+    taken over), never the temporary file it was built in."""
+    source = f" from {taking_over} (left untouched)" if taking_over else ""
+    if isinstance(error, DiskFull) or is_disk_full(error, database.parent):
+        return DiskFull(f"the store {database} could not be created{source}; nothing was changed")
+    cause = error.__context__ if isinstance(error, StoreUnavailable) and error.__context__ else error
+    reason = getattr(cause, "strerror", None) or str(getattr(cause, "orig", cause)).splitlines()[0]
+    return StoreUnavailable(
+        f"Cannot create the store {database}{source} ({reason or type(cause).__name__}); nothing was changed",
+        "Check that CODE_MESH_HOME is a directory you can write to",
+    )
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -103,11 +139,14 @@ def ensure_schema(
     lock: Path,
     populate_new: Callable[[Path], None] | None = None,
     attributes: MigrationAttributes | None = None,
+    *,
+    taking_over: Path | None = None,
 ) -> bool:
     """Make sure `database` exists at SCHEMA_HEAD; True when this call created it.
 
     `populate_new(path)` runs on a newly created store before it is put in place
-    (the first-use import); if it raises, the new store is discarded.
+    (the first-use import of `taking_over`, named in messages); if it raises, the new
+    store is discarded.
     """
     if database.exists():
         revision = read_revision(database)
@@ -124,24 +163,35 @@ def ensure_schema(
                 if revision != SCHEMA_HEAD:
                     _upgrade(database, attributes)
                 return False
-            building = database.with_name(f".{database.name}.new-{os.getpid()}")
-            for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
-                leftover.unlink(missing_ok=True)
-            try:
-                # Private from the first byte, whatever the umask; SQLite gives its
-                # -wal and -shm files the database file's mode.
-                os.close(os.open(building, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-                _upgrade(building, attributes)
-                if populate_new is not None:
-                    populate_new(building)
-                os.replace(building, database)
-                _fsync_directory(database.parent)
-            finally:
-                for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
-                    leftover.unlink(missing_ok=True)
+            _build(database, populate_new, attributes, taking_over)
             return True
     except OSError as error:
-        raise StoreUnavailable(
-            f"Cannot create the store {database} ({error.strerror or error})",
-            "Check that CODE_MESH_HOME is a directory you can write to",
-        ) from None
+        raise _creation_failed(database, None, error) from None
+
+
+def _build(
+    database: Path,
+    populate_new: Callable[[Path], None] | None,
+    attributes: MigrationAttributes | None,
+    taking_over: Path | None,
+) -> None:
+    """Create the store under a temporary name, fill it, and rename it into place."""
+    building = database.with_name(f".{database.name}.new-{os.getpid()}")
+    leftovers = (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm")))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    try:
+        # Private from the first byte, whatever the umask; SQLite gives its
+        # -wal and -shm files the database file's mode.
+        os.close(os.open(building, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        _upgrade(building, attributes)
+        if populate_new is not None:
+            populate_new(building)
+        _checkpoint_completely(building)
+        os.replace(building, database)
+        _fsync_directory(database.parent)
+    except (OSError, sqlite3.Error, StoreUnavailable) as error:
+        raise _creation_failed(database, taking_over, error) from None
+    finally:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)

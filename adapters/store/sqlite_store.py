@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from code_mesh.adapters.crypto.field_cipher import FieldCipher
 from code_mesh.adapters.debug_log import logger
+from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.adapters.store.sqlite_engine import BEGIN_OPTION, make_engine
 from code_mesh.adapters.store.sqlite_tables import credentials as table
 from code_mesh.application.ports import CredentialWrite
@@ -26,7 +27,7 @@ from code_mesh.domain.credentials import (
     OAuthToken,
     StoredCredential,
 )
-from code_mesh.domain.errors import StoreUnavailable
+from code_mesh.domain.errors import DiskFull, StoreUnavailable
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
 
@@ -164,7 +165,7 @@ class SqliteRepository:
         for row in rows:
             result.append(self._stored(row, row.provider != previous_provider))
             previous_provider = row.provider
-        return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
+        return result
 
     def summaries(self) -> list[CredentialSummary]:
         """Listing without secrets: no column is opened, so no key is needed."""
@@ -312,6 +313,8 @@ def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreU
     """One readable line for what SQLite said; never the SQL or its parameters."""
     original = getattr(error, "orig", error)
     reason = str(original).splitlines()[0] if str(original) else type(original).__name__
+    if is_disk_full(original, path.parent):
+        return DiskFull(f"SQLite could not write {path} ({reason}); nothing in it was changed")
     if "locked" in reason or "busy" in reason:
         return StoreUnavailable(
             f"The store {path} stayed busy for too long ({reason})",

@@ -7,6 +7,7 @@ import sqlite3
 import stat
 
 from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home
+from code_mesh.adapters.files.private_file import leftover_temporary_files
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
 from code_mesh.adapters.store.store_meta import PROTECTION, describe_protection, read_meta
 
@@ -34,25 +35,47 @@ class SqliteInspector:
                 found.append(f"{path} is {mode:04o}")
         return found
 
-    def _query(self, sql: str) -> str | None:
+    def _query(self, sql: str) -> list[str]:
+        if not self._home.database.is_file():  # sqlite3.connect would create an empty store
+            raise sqlite3.DatabaseError(f"{self._home.database} is not a file")
         connection = sqlite3.connect(self._home.database, timeout=60)
         try:
-            row = connection.execute(sql).fetchone()
-            return None if row is None else str(row[0])
+            return [str(row[0]) for row in connection.execute(sql).fetchall()]
         finally:
             connection.close()
 
-    def integrity(self) -> str:
+    def integrity(self) -> str | None:
+        """One line, however much SQLite says: one bad page yields a line per damaged cell."""
+        if not self._home.database.exists():
+            return None
         try:
-            return self._query("PRAGMA integrity_check") or "no answer"
-        except sqlite3.Error as error:
-            return str(error)
+            answer = self._query("PRAGMA integrity_check")
+        except sqlite3.DatabaseError as error:
+            if "not a database" in str(error):
+                return f"{self._home.database} is not an SQLite database"
+            return str(error).splitlines()[0] if str(error) else type(error).__name__
+        problems = [
+            line
+            for row in answer
+            for line in row.splitlines()
+            if line.strip() and not line.startswith("*** in database")
+        ]
+        if problems == ["ok"]:
+            return "ok"
+        if not problems:
+            return "no answer"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return problems[0] + more
 
     def revision(self) -> tuple[str | None, str]:
         try:
-            return self._query("SELECT version_num FROM alembic_version"), SCHEMA_HEAD
+            rows = self._query("SELECT version_num FROM alembic_version")
         except sqlite3.Error:
             return None, SCHEMA_HEAD
+        return (rows[0] if rows else None), SCHEMA_HEAD
+
+    def leftover_files(self) -> list[str]:
+        return [str(path) for path in leftover_temporary_files(self._home.root)]
 
     def protection(self) -> str:
         return describe_protection(read_meta(self._home.database).get(PROTECTION), self._home.root)

@@ -8,7 +8,8 @@ from typing import Annotated
 from cyclopts import Parameter
 
 from code_mesh.adapters.store.store_inspection import SqliteInspector
-from code_mesh.application.doctor import Level, run_checks
+from code_mesh.application.doctor import Level, run_checks, unopenable_store_checks
+from code_mesh.domain.errors import StoreUnavailable
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
 
@@ -21,11 +22,16 @@ def doctor(
 ) -> int:
     """Check permissions, integrity, schema, the key and every secret, credentials and environment."""
     inspector = SqliteInspector(bootstrap.home())  # before opening: opening narrows permissions
-    store = bootstrap.open_store()
-    checks = run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
+    location = str(bootstrap.home().database)
+    try:
+        store = bootstrap.open_store()
+    except StoreUnavailable as error:  # not SQLite, a directory, newer: the file checks still say why
+        checks = unopenable_store_checks(inspector, error)
+    else:
+        checks = run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
     problem = any(check.level is Level.PROBLEM for check in checks)
     if json:
-        say(json_module.dumps({"store": store.location, "checks": [c.as_json() for c in checks]}, indent=2))
+        say(json_module.dumps({"store": location, "checks": [c.as_json() for c in checks]}, indent=2))
     else:
         for check in checks:
             level = paint(f"{check.level:<7}", _COLOURS[check.level])

@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from cyclopts import Parameter
 
 from code_mesh.adapters.files.auth_json import FORMATS
-from code_mesh.adapters.files.private_file import write_private_file
+from code_mesh.adapters.files.disk_space import is_disk_full
+from code_mesh.adapters.files.private_file import write_named_output
 from code_mesh.application.export_credentials import export_credentials
-from code_mesh.domain.errors import CodeMeshError
+from code_mesh.domain.errors import CodeMeshError, DiskFull
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import notice, paint, warn
 
@@ -38,8 +39,13 @@ def export(
         return 0
     destination = Path(output).expanduser() if output else bootstrap.home().auth_json
     try:
-        write_private_file(destination, encoded.text)
+        write_named_output(destination, encoded.text)
     except OSError as error:
+        if is_disk_full(error):
+            raise DiskFull(
+                f"cannot write {destination}; nothing was written",
+                "Free some space, or choose another path with --output",
+            ) from None
         raise CodeMeshError(
             f"Cannot write {destination} ({error.strerror or error})",
             "Choose another path with --output",

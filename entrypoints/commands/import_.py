@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
 from cyclopts import Parameter
 
 from code_mesh.adapters.files.auth_json import FORMATS, detect_format
+from code_mesh.adapters.files.text_input import (
+    AUTH_JSON_LIMIT,
+    UnreadableText,
+    read_standard_input,
+    read_text_file,
+)
 from code_mesh.application.import_credentials import ImportAction, import_credentials
 from code_mesh.domain.errors import InvalidAuthFile
 from code_mesh.entrypoints import bootstrap
@@ -16,21 +21,18 @@ from code_mesh.entrypoints.output import paint, say
 
 
 def _read(path: str | None) -> tuple[str, str]:
-    """The document's text and a name for it in messages."""
-    if path == "-":
-        return sys.stdin.read(), "standard input"
-    source = Path(path).expanduser() if path else bootstrap.home().auth_json
+    """The document's text and a name for it in messages (at most 64 MiB, UTF-8, BOM allowed)."""
+    source = None if path == "-" else Path(path).expanduser() if path else bootstrap.home().auth_json
+    name = "standard input" if source is None else str(source)
     try:
-        return source.read_text(encoding="utf-8"), str(source)
-    except FileNotFoundError:
-        raise InvalidAuthFile(
-            f"{source} does not exist", "Give the path of an auth.json, or - for standard input"
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InvalidAuthFile(
-            f"Cannot read {source} ({reason})", "Check the path and its permissions"
-        ) from None
+        if source is None:
+            return read_standard_input(AUTH_JSON_LIMIT), name
+        return read_text_file(source, AUTH_JSON_LIMIT), name
+    except UnreadableText as error:
+        next_step = (
+            "Give the path of an auth.json, or - for standard input" if error.missing else error.next_step
+        )
+        raise InvalidAuthFile(f"{name} {error.problem}; nothing was imported", next_step) from None
 
 
 def import_credentials_command(

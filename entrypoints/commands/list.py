@@ -9,6 +9,7 @@ from cyclopts import Parameter
 
 from code_mesh.application.list_credentials import CredentialRow, list_credentials
 from code_mesh.domain.credentials import Status
+from code_mesh.domain.durations import describe_expiry
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
 
@@ -20,18 +21,6 @@ _STATUS_COLOURS = {
 }
 
 
-def describe_remaining(seconds: float) -> str:
-    """A duration as people read it: 3h 12m, 5m, 2d 4h."""
-    minutes = int(seconds // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{max(minutes, 1)}m" if seconds > 0 else "0m"
-
-
 def describe_status(row: CredentialRow, now: float) -> str:
     if row.status is Status.NOT_AUTHENTICATED:
         return "not authenticated"
@@ -41,7 +30,7 @@ def describe_status(row: CredentialRow, now: float) -> str:
         return "expired (refreshed on use)"
     text = "authenticated"
     if row.expires_at is not None:
-        text += f", expires in {describe_remaining(row.expires_at - now)}"
+        text += f", {describe_expiry(row.expires_at, now)}"
     if row.shadowed_by:
         text += f" (not used: {row.shadowed_by} is set)"
     return text

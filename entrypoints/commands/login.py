@@ -7,9 +7,11 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
+from code_mesh.adapters.files.text_input import UnreadableText, read_standard_input
 from code_mesh.adapters.terminal.prompts import TerminalLoginView, TerminalPrompter
 from code_mesh.application.login_result import LoginResult
-from code_mesh.application.login_with_api_key import log_in_with_api_key
+from code_mesh.application.login_with_api_key import key_pipe_command, log_in_with_api_key
+from code_mesh.domain.durations import describe_expiry
 from code_mesh.domain.errors import CommandLineError, InvalidIdentifier, InvalidInput
 from code_mesh.domain.identifiers import DEFAULT, AccountName, ProviderId
 from code_mesh.domain.providers import (
@@ -22,10 +24,10 @@ from code_mesh.domain.providers import (
     ProviderProfile,
     profile_for,
 )
+from code_mesh.domain.rules import MAX_SECRET_BYTES
 from code_mesh.domain.secret import Secret
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import account_argument, provider_argument
-from code_mesh.entrypoints.commands.list import describe_remaining
 from code_mesh.entrypoints.output import paint, say
 
 METHOD_LABELS = {
@@ -72,12 +74,30 @@ def _choose_method(
     return profile.default_method
 
 
+_KEY_INPUT_LIMIT = MAX_SECRET_BYTES + 4096
+"""What is read of standard input for a key: the longest key plus room for whitespace around it."""
+
+
 def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfile) -> Secret:
-    """A terminal gets a prompt without echo; a pipe gives the key (all of it with --with-key)."""
+    """A terminal gets a prompt without echo; a pipe gives the key (all of it with --with-key).
+
+    Bounded: a key is at most 64 KiB, so `--with-key < /dev/zero` ends at once, and more
+    than that is refused before anything is stored (the domain's gate says so)."""
     if sys.stdin.isatty():
         return Secret(prompter.secret(f"? API key for {profile.name} (input hidden): "))
     # Scripts: the key comes on standard input, never as an argument.
-    return Secret(sys.stdin.read() if with_key else sys.stdin.readline())
+    try:
+        if with_key:
+            return Secret(read_standard_input(_KEY_INPUT_LIMIT))
+        return Secret(sys.stdin.readline(_KEY_INPUT_LIMIT))
+    except UnreadableText as error:
+        problem = "is longer than 64 KiB" if error.too_large else error.problem
+    except UnicodeDecodeError:
+        problem = "is not UTF-8 text"
+    raise InvalidInput(
+        f"The API key read from standard input {problem}; nothing was stored",
+        f"Pipe in the key alone: {key_pipe_command(profile.id)}",
+    )
 
 
 def _log_in_with_oauth(
@@ -153,14 +173,14 @@ def login(
     chosen = _choose_method(profile, method, with_key, prompter)
     if chosen == API_KEY_METHOD:
         key = _read_key(with_key, prompter, profile)
-        result = log_in_with_api_key(bootstrap.open_store(), provider_id, account_name, key)
+        result = log_in_with_api_key(bootstrap.open_store, provider_id, account_name, key)
     else:
         result = _log_in_with_oauth(profile, chosen, account_name, open_browser=not no_browser)
     verb = "Replaced the credential for" if result.replaced else "Logged in to"
     kind = "an API key" if result.type == "api_key" else "OAuth"
     expiry = ""
     if result.expires_at is not None:
-        expiry = f"; expires in {describe_remaining(result.expires_at - bootstrap.clock().now())}"
+        expiry = f"; {describe_expiry(result.expires_at, bootstrap.clock().now())}"
     who = f"{profile.name} ({provider_id}, account {account_name})"
     say(f"{paint('✓', '32')} {verb} {who} with {kind}{expiry}.")
     return 0

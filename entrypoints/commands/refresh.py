@@ -6,9 +6,9 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
+from code_mesh.domain.durations import describe_expiry
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import optional_account, provider_argument
-from code_mesh.entrypoints.commands.list import describe_remaining
 from code_mesh.entrypoints.output import paint, say
 
 
@@ -23,6 +23,6 @@ def refresh(
     stored = bootstrap.refresh(provider_id, optional_account(account), force=True)
     expiry = ""
     if stored.expires_at is not None:
-        expiry = f"; expires in {describe_remaining(stored.expires_at - bootstrap.clock().now())}"
+        expiry = f"; {describe_expiry(stored.expires_at, bootstrap.clock().now())}"
     say(f"{paint('✓', '32')} Refreshed {provider_id} (account {stored.account}){expiry}.")
     return 0

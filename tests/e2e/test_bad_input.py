@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from cli_checks import assert_one_error_line
 from conftest import CliRunner
+from store_reader import store_dump
 
 STORED_KEY = "sk-kept-9a7b3c"
-
-
-def assert_one_error_line(result: subprocess.CompletedProcess[str], exit_code: int) -> str:
-    """Exactly one line on stderr, no traceback, the right code; returns the line."""
-    assert result.returncode == exit_code, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
-    assert line.startswith("code-mesh: error: ")
-    # A message and what to do next: two sentences, or cyclopts' pointer to --help.
-    assert re.search(r"\. \S", line) or "code-mesh --help" in line, line
-    return line
-
-
-def store_dump(home: Path) -> list[str]:
-    """The store's content as SQL, independent of page layout and WAL checkpoints."""
-    connection = sqlite3.connect(home / "auth.db")
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 @pytest.fixture

@@ -137,9 +137,16 @@ class TestCredentialStoreContract:
             )
             repository.save(ANTHROPIC, DEFAULT, OAuthToken(Secret("a"), None, 5), activate=False)
         with store.reading() as repository:
-            assert repository.summaries() == [stored.summary() for stored in repository.all()]
+            summaries = repository.summaries()
+            assert sorted(summaries, key=repr) == sorted((c.summary() for c in repository.all()), key=repr)
+            assert [(c.provider, c.account) for c in summaries] == [
+                (ANTHROPIC, DEFAULT),
+                (OPENAI, WORK),
+                (OPENAI, DEFAULT),
+            ]
 
-    def test_all_is_ordered_by_provider_then_active_then_account(self, store: CredentialStore) -> None:
+    def test_all_is_ordered_by_provider_then_most_recently_activated(self, store: CredentialStore) -> None:
+        """The order in which the accounts would become active: what an export keeps."""
         with store.writing() as repository:
             repository.save(OPENAI, AccountName("b"), ApiKey(Secret("1")))
             repository.save(OPENAI, AccountName("z"), ApiKey(Secret("2")))
@@ -150,8 +157,8 @@ class TestCredentialStoreContract:
         assert keys == [
             ("anthropic", "m", True),
             ("openai", "z", True),
-            ("openai", "a", False),
             ("openai", "b", False),
+            ("openai", "a", False),
         ]
 
 

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from code_mesh.adapters.files.auth_json import CodeMeshFormat, OpencodeFormat, detect_format
+from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.application.auth_file import AuthFileEntry
+from code_mesh.application.import_credentials import import_credentials
 from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken, StoredCredential
 from code_mesh.domain.errors import InvalidAuthFile
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -206,3 +208,44 @@ def test_error_messages_never_quote_a_secret_value() -> None:
             '{"credentials": {"openai": {"type": "oauth", "access_token": "sk-LEAK", "expires_at": "x"}}}'
         )
     assert "sk-LEAK" not in caught.value.one_line()
+
+
+def _accounts_in_activation_order(store: InMemoryCredentialStore, provider: str) -> list[str]:
+    with store.reading() as repository:
+        return [str(c.account) for c in repository.all() if c.provider == provider]
+
+
+def _log_in(store: InMemoryCredentialStore, *accounts: str) -> None:
+    with store.writing() as repository:
+        for account in accounts:
+            repository.save(ProviderId("openai"), AccountName(account), ApiKey(Secret(f"sk-{account}")))
+
+
+def test_export_then_import_keeps_the_activation_order() -> None:
+    original = InMemoryCredentialStore()
+    _log_in(original, "a", "b", "c", "d")
+    with original.writing() as repository:
+        repository.activate(ProviderId("openai"), AccountName("b"))
+    assert _accounts_in_activation_order(original, "openai") == ["b", "d", "c", "a"]
+    with original.reading() as repository:
+        text = CODE_MESH.encode(repository.all()).text
+    assert list(json.loads(text)["credentials"]) == ["openai", "openai:d", "openai:c", "openai:a"]
+    copy = InMemoryCredentialStore()
+    import_credentials(copy, CODE_MESH.decode(text))
+    assert _accounts_in_activation_order(copy, "openai") == ["b", "d", "c", "a"]
+
+
+def test_new_other_accounts_rank_below_the_account_that_stays_active() -> None:
+    store = InMemoryCredentialStore()
+    _log_in(store, "old", "kept")  # kept is active
+    others = {"openai:x": {"type": "api_key", "key": "sk-x"}, "openai:y": {"type": "api_key", "key": "sk-y"}}
+    import_credentials(store, CODE_MESH.decode(json.dumps({"credentials": others})))
+    assert _accounts_in_activation_order(store, "openai") == ["kept", "x", "y", "old"]
+    unchanged_active = {"openai": {"type": "api_key", "key": "sk-kept", "account": "kept"}}
+    import_credentials(
+        store,
+        CODE_MESH.decode(
+            json.dumps({"credentials": {**unchanged_active, "openai:z": {"type": "api_key", "key": "z"}}})
+        ),
+    )
+    assert _accounts_in_activation_order(store, "openai") == ["kept", "z", "x", "y", "old"]

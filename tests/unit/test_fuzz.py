@@ -1,8 +1,8 @@
-"""Hypothesis: auth.json and config.toml inputs, valid, near-valid and garbage.
+"""Hypothesis: auth.json and config.toml inputs, valid, near-valid, hostile and garbage.
 
 Decoding accepts exactly the valid documents and refuses the rest with InvalidAuthFile
-or ConfigError (never another exception, so never a traceback), and a refused import
-leaves the store as it was.
+or ConfigError (never another exception, so never a traceback), in one printable line
+that quotes no secret, and a refused import leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from code_mesh.adapters.files.auth_json import CodeMeshFormat, OpencodeFormat, detect_format
 from code_mesh.adapters.files.config_file import ConfigError, load_settings
+from code_mesh.adapters.files.text_input import UnreadableText, decode_text
 from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.application.import_credentials import import_credentials
-from code_mesh.domain.credentials import ApiKey
+from code_mesh.domain.credentials import ApiKey, checked
 from code_mesh.domain.errors import InvalidAuthFile
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.rules import is_printable_line
 from code_mesh.domain.secret import Secret
 
 ids = st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,20}\Z", fullmatch=True)
@@ -151,9 +153,96 @@ def test_garbage_is_refused_with_a_readable_error(text: str) -> None:
             assert "\n" not in error.one_line()
 
 
-printable = st.characters(blacklist_categories=("Cs", "Cc"))
+# What str.isprintable() accepts: config.toml values reach the terminal and the network.
+MARKER = "Zq9Secret"
+"""Every generated secret starts with this, so a message that quotes one is caught."""
+hostile_text = st.text(
+    st.one_of(
+        st.characters(),  # anything, lone surrogates, controls, line separators included
+        st.sampled_from(["\n", "\r", "\x00", "\x1b", "\t", "\u2028", "\ud800", " "]),
+    ),
+    max_size=12,
+)
+hostile_secret = st.one_of(
+    st.builds(lambda body: MARKER + body, hostile_text),
+    st.builds(lambda body: f"  {MARKER}{body}\n", secrets_text),  # padded: trimmed, accepted
+    st.just(MARKER + "k" * (64 * 1024)),  # one over the limit
+)
+hostile_expiry = st.one_of(
+    st.none(), st.integers(), st.integers(min_value=2**62, max_value=2**70), st.floats()
+)
+
+
+def hostile_entry() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.builds(lambda k: {"type": "api_key", "key": k}, hostile_secret),
+        st.builds(
+            lambda a, r, e, meta: {
+                "type": "oauth",
+                "access_token": a,
+                "refresh_token": r,
+                "expires_at": e,
+                "account_id": meta,
+            },
+            hostile_secret,
+            hostile_secret,
+            hostile_expiry,
+            hostile_text,
+        ),
+        st.builds(
+            lambda d: {"type": "custom", "data": d},
+            st.dictionaries(st.one_of(ids, hostile_text), hostile_secret, min_size=1, max_size=3),
+        ),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(ids, hostile_entry(), min_size=1, max_size=4))
+def test_hostile_values_are_refused_in_one_printable_line_or_stored_as_one_line(
+    credentials: dict[str, Any],
+) -> None:
+    """The domain's gate on every entry: a refusal names the entry in one printable line that
+    quotes no secret; what passes is stored, and each key and token is one trimmed line."""
+    text = json.dumps({"credentials": credentials})
+    store = InMemoryCredentialStore()
+    try:
+        entries = CodeMeshFormat().decode(text)
+        import_credentials(store, entries)
+    except InvalidAuthFile as error:
+        line = error.one_line()
+        assert line.isprintable(), line
+        assert MARKER not in line
+        with store.reading() as repository:
+            assert repository.all() == []
+        event("refused")
+        return
+    event("stored")
+    with store.reading() as repository:
+        for stored in repository.all():
+            assert checked(stored.credential) == stored.credential  # already through the gate
+            secret = stored.credential.usable_secret()
+            if secret is not None:
+                assert is_printable_line(secret.reveal())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=64).map(lambda b: b"\xef\xbb\xbf" + b if b[:1] == b"{" else b))
+def test_any_bytes_are_text_or_one_line_saying_why_not(data: bytes) -> None:
+    try:
+        text = decode_text(data)
+    except UnreadableText as error:
+        assert error.problem.startswith("is not UTF-8 text (byte 0x") and error.problem.isprintable()
+        return
+    for codec in (CodeMeshFormat(), OpencodeFormat()):
+        try:
+            codec.decode(text)
+        except InvalidAuthFile as error:
+            assert error.one_line().isprintable()
+
+
+printable = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 config_values = {
-    "name": st.text(printable, max_size=10),
+    "name": st.text(printable, min_size=1, max_size=10),
     "token_url": st.text(printable, max_size=20),
     "client_id": st.text(printable, max_size=10),
     "scopes": st.lists(st.text(alphabet=string.ascii_letters, max_size=6), max_size=3),
