@@ -1,8 +1,10 @@
-"""A refresh storm: N real processes ask for a due token at the same moment.
+"""Storms: N real processes released at the same moment.
 
 Each process imports everything first and then waits on its standard input (the
-start gate); closing all the pipes in one loop releases them together, so they reach
-the refresh at once. Used by the e2e test (N=64) and benchmarks/refresh_storm.py.
+start gate: one line); writing that line and closing the pipes in one loop releases
+them together. Whatever follows the gate line is the command's own standard input
+(a key for `login --with-key`, a document for `import -`). Used by the e2e tests and
+benchmarks/refresh_storm.py and benchmarks/write_storm.py.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +23,7 @@ _GATED = (
     "import code_mesh.entrypoints.cli, code_mesh.entrypoints.commands.token\n"
     "import code_mesh.adapters.store.sqlite_store, code_mesh.adapters.providers.oauth_http\n"
     "print('ready', flush=True)\n"
-    "sys.stdin.read()\n"
+    "sys.stdin.readline()\n"
     "from code_mesh.entrypoints.main import main\n"
     "raise SystemExit(main(sys.argv[1:]))\n"
 )
@@ -38,25 +41,35 @@ class StormResult:
         return sum(1 for code in self.exit_codes if code != 0)
 
 
-def refresh_storm(home: Path, processes: int, provider: str = "anthropic") -> StormResult:
-    """Run `auth token PROVIDER` in `processes` processes released together; wall time from release."""
+@dataclass(frozen=True)
+class Command:
+    """One process of a storm: its arguments and what it reads from standard input."""
+
+    arguments: Sequence[str]
+    stdin: str = ""
+    env: Mapping[str, str] | None = None
+
+
+def storm(home: Path, commands: Sequence[Command]) -> StormResult:
+    """Run every command in its own process, released together; wall time from the release."""
     started = [
         subprocess.Popen(
-            [sys.executable, "-c", _GATED, "auth", "token", provider],
+            [sys.executable, "-c", _GATED, *command.arguments],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=clean_environment(home),
+            env=clean_environment(home, command.env),
         )
-        for _ in range(processes)
+        for command in commands
     ]
     for process in started:  # each says "ready" once its imports are done
         assert process.stdout is not None
         assert process.stdout.readline() == "ready\n"
     begin = time.perf_counter()
-    for process in started:
+    for process, command in zip(started, commands, strict=True):
         assert process.stdin is not None
+        process.stdin.write("go\n" + command.stdin)
         process.stdin.close()
         process.stdin = None
     outputs, errors, codes = [], [], []
@@ -66,3 +79,8 @@ def refresh_storm(home: Path, processes: int, provider: str = "anthropic") -> St
         errors.append(err)
         codes.append(process.returncode)
     return StormResult(codes, outputs, errors, time.perf_counter() - begin)
+
+
+def refresh_storm(home: Path, processes: int, provider: str = "anthropic") -> StormResult:
+    """Run `auth token PROVIDER` in `processes` processes released together."""
+    return storm(home, [Command(("auth", "token", provider))] * processes)
