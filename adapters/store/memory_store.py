@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from code_mesh.application.ports import CredentialWrite
+from code_mesh.application.ports import CredentialWrite, Reencryption, Unreadable
 from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
@@ -50,8 +50,11 @@ class _MemoryRepository:
         result = [self._stored(key, row, self._active_key(key[0]) == key) for key, row in self._rows.items()]
         return sorted(result, key=lambda c: (c.provider, not c.active, c.account))
 
-    def summaries(self) -> list[CredentialSummary]:
-        return [stored.summary() for stored in self.all()]
+    def summaries(self, provider: ProviderId | None = None) -> list[CredentialSummary]:
+        return [stored.summary() for stored in self.all() if provider is None or stored.provider == provider]
+
+    def all_readable(self) -> tuple[list[StoredCredential], list[Unreadable]]:
+        return self.all(), []  # nothing is sealed in memory, so everything opens
 
     def _require_writable(self) -> None:
         if not self._writable:
@@ -114,9 +117,12 @@ class InMemoryCredentialStore:
     def reading(self) -> Iterator[_MemoryRepository]:
         yield _MemoryRepository(dict(self._rows), writable=False)
 
-    def reencrypt(self, key_id: str) -> int:
+    def active_key_id(self) -> str | None:
+        return None  # nothing is sealed in memory
+
+    def reencrypt(self, key_id: str) -> Reencryption:
         """Nothing is encrypted in memory; the count is what a real store would re-seal."""
-        return len(self._rows)
+        return Reencryption(len(self._rows), (), frozenset({key_id}))
 
     @contextmanager
     def writing(self) -> Iterator[_MemoryRepository]:

@@ -36,9 +36,11 @@ def _is_private(path: str, want_directory: bool) -> bool:
 
 
 def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, bytes] | None:
-    """The keys, when cheap to reach. The OS keychain is left to the full path (no keyring here)."""
+    """The keys, when cheap to reach. The OS keychain is left to the full path (no keyring here),
+    and so is a passphrase set on a store that does not use one (the full path refuses it)."""
     mode = meta.get("protection")
-    if mode == "keyfile":
+    passphrase = environ.get("CODE_MESH_PASSPHRASE")
+    if mode == "keyfile" and not passphrase:
         from code_mesh.adapters.crypto.key_list import parse_key_list
 
         try:
@@ -46,12 +48,14 @@ def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dic
                 return dict(parse_key_list(handle.read()))
         except (OSError, ValueError):
             return None
-    passphrase = environ.get("CODE_MESH_PASSPHRASE")
     if mode == "passphrase" and passphrase:
-        from code_mesh.adapters.crypto.key_vaults import derive_key, key_id
+        from code_mesh.adapters.crypto.key_list import derive_key, key_id
 
         salts = meta.get("passphrase_salts", "").split()[:1]
-        return {key_id(key): key for key in (derive_key(passphrase, salt) for salt in salts)}
+        try:
+            return {key_id(key): key for key in (derive_key(passphrase, salt) for salt in salts)}
+        except (ValueError, UnicodeError):
+            return None  # damaged salts, a passphrase that is not text: the full path says so
     return None
 
 

@@ -8,7 +8,7 @@ import stat
 
 from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
-from code_mesh.adapters.store.store_meta import PROTECTION, describe_protection, read_meta
+from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
 
 
 class SqliteInspector:
@@ -55,4 +55,4 @@ class SqliteInspector:
             return None, SCHEMA_HEAD
 
     def protection(self) -> str:
-        return describe_protection(read_meta(self._home.database).get(PROTECTION), self._home.root)
+        return describe_protection(read_key_record(self._home.database), self._home.root)
