@@ -158,7 +158,22 @@ class KeyFileVault(_ListVault):
     def _save(self, keys: list[tuple[str, bytes]]) -> None:
         from code_mesh.adapters.files.private_file import write_private_file
 
-        write_private_file(self.path, format_keys(keys))
+        # Through a symlink to the file itself: the link stays, the file it names is replaced
+        # (atomically, in its own directory), so no copy of an old key is left behind.
+        target = Path(os.path.realpath(self.path))
+        try:
+            write_private_file(target, format_keys(keys))
+        except OSError as error:
+            raise KeyUnavailable(
+                f"Cannot write the key file {described_key_file(self.path, target)} "
+                f"({error.strerror or type(error).__name__}); nothing was changed",
+                "Reading commands still work; to change keys, make CODE_MESH_HOME and its files writable "
+                "for you",
+            ) from None
+
+
+def described_key_file(path: Path, target: Path) -> str:
+    return str(path) if target == path else f"{path} (-> {target})"
 
 
 class KeychainVault(_ListVault):

@@ -1,11 +1,12 @@
 """The narrow read port of the `auth token` hot path, on the standard library's sqlite3.
 
-It answers only when everything is ordinary: the home and the store private, the
-schema at head, the key cheap to reach (a key file, or a passphrase), the secret
-opening cleanly. Anything else returns None, and the full path (which narrows
-permissions, migrates, reaches the keychain and explains problems) takes over. It
-never writes and never creates the store. Its only import beyond the standard
-library is the AES-GCM primitive.
+It answers only when everything is ordinary: the home, the store and the key file
+private (each checked where a symlink leads), the schema at head, the key cheap to
+reach (a key file, or a passphrase on a passphrase store), the secret opening
+cleanly. Anything else returns None, and the full path (which narrows permissions,
+migrates, reaches the keychain and explains problems) takes over. It never writes
+and never creates the store. Its only import beyond the standard library is the
+AES-GCM primitive.
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dic
     if mode == "keyfile" and not passphrase:
         from code_mesh.adapters.crypto.key_list import parse_key_list
 
+        key_file = os.path.join(home, "key")
+        if not _is_private(key_file, False):
+            return None  # the full path narrows it and says so
         try:
-            with open(os.path.join(home, "key"), encoding="ascii") as handle:
+            with open(key_file, encoding="ascii") as handle:
                 return dict(parse_key_list(handle.read()))
         except (OSError, ValueError):
             return None
