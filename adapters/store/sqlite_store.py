@@ -432,6 +432,12 @@ def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreU
             f"The store {path} stayed busy for too long ({reason})",
             "Try again; if it persists, look for a stuck code-mesh process",
         )
+    if "readonly" in reason or "read-only" in reason:
+        return StoreUnavailable(
+            f"The store {path} is read-only here ({reason}); nothing was changed",
+            "Reading commands still work; to change credentials, make CODE_MESH_HOME and its files "
+            "writable for you",
+        )
     return StoreUnavailable(
         f"The store {path} cannot be read ({reason}); nothing in it was changed",
         "Run `code-mesh auth doctor`, then move the file aside and restore it from an `auth export` backup",

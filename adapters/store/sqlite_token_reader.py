@@ -17,6 +17,7 @@ import stat
 from collections.abc import Mapping
 
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
+from code_mesh.adapters.store.sqlite_connect import connect
 from code_mesh.application.fresh_token import TokenRecord
 
 _PRIVATE = 0o077
@@ -75,7 +76,7 @@ class SqliteTokenReader:
         if not (_is_private(self._home, True) and _is_private(self._database, False)):
             return None
         try:
-            connection = sqlite3.connect(self._database, timeout=60)
+            connection = connect(self._database)
         except sqlite3.Error:
             return None
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home, described
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
+from code_mesh.adapters.store.sqlite_connect import connect
 from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
 
 
@@ -40,7 +41,7 @@ class SqliteInspector:
         return found
 
     def _query(self, sql: str) -> str | None:
-        connection = sqlite3.connect(self._home.database, timeout=60)
+        connection = connect(self._home.database)
         try:
             row = connection.execute(sql).fetchone()
             return None if row is None else str(row[0])

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from code_mesh.adapters.store.sqlite_connect import connect
+from code_mesh.domain.errors import StoreUnavailable
+
 PROTECTION = "protection"
 """keychain | keyfile | passphrase"""
 PASSPHRASE_SALTS = "passphrase_salts"
@@ -66,7 +69,7 @@ class KeyRecord:
 def read_meta(database: Path | str) -> dict[str, str]:
     """Every meta row; empty for a store that has none (yet)."""
     try:
-        connection = sqlite3.connect(database, timeout=60)
+        connection = connect(database)
     except sqlite3.Error:
         return {}
     try:
@@ -83,7 +86,7 @@ def read_key_record(database: Path | str) -> KeyRecord:
     if meta.get(KEY_ID) or not meta.get(PROTECTION):
         return KeyRecord.from_meta(meta)
     try:
-        connection = sqlite3.connect(database, timeout=60)
+        connection = connect(database)
     except sqlite3.Error:
         return KeyRecord.from_meta(meta)
     try:
@@ -97,17 +100,23 @@ def read_key_record(database: Path | str) -> KeyRecord:
 
 def write_meta(database: Path, values: dict[str, str]) -> None:
     """Upsert meta rows in one short transaction (never while another write is open here)."""
-    connection = sqlite3.connect(database, timeout=60, isolation_level=None)
     try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(
-            "INSERT INTO store_meta (name, value) VALUES (?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            list(values.items()),
-        )
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
+        connection = sqlite3.connect(database, timeout=60, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(
+                "INSERT INTO store_meta (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise StoreUnavailable(
+            f"Cannot write to the store {database} ({error}); nothing was changed",
+            "Reading commands still work; to change it, make CODE_MESH_HOME and its files writable for you",
+        ) from None
 
 
 def describe_protection(record: KeyRecord, home: Path) -> str:
