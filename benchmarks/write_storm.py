@@ -29,7 +29,7 @@ from storm import Command, StormResult, storm
 SEEDED = 16
 
 
-def mixed_commands(processes: int) -> list[Command]:
+def mixed_commands(processes: int, import_size: int = 3) -> list[Command]:
     """One of eight kinds per process, in turn; every write names its own account or provider."""
     commands = []
     for n in range(processes):
@@ -60,11 +60,12 @@ def mixed_commands(processes: int) -> list[Command]:
     return commands
 
 
-def seed(home: Path) -> None:
+def seed(home: Path, extra_rows: int = 0) -> None:
     document = {
         "credentials": {
             **{f"seed-{m:02d}": {"type": "api_key", "key": f"sk-seed-{m}"} for m in range(SEEDED)},
             **{f"seed-shared:s{m:02d}": {"type": "api_key", "key": f"sk-s-{m}"} for m in range(SEEDED)},
+            **{f"bulk-{m:05d}": {"type": "api_key", "key": f"sk-bulk-{m}"} for m in range(extra_rows)},
         }
     }
     result = subprocess.run(
@@ -93,6 +94,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed-rows", type=int, default=0, help="more rows in the seeded store")
+    parser.add_argument("--import-size", type=int, default=3, help="entries in each import")
     options = parser.parse_args()
     print(f"{'home':<8} {'round':>5} {'busy':>5} {'internal':>8} {'other':>5} {'seconds':>8}", flush=True)
     totals = {"fresh": [0, 0], "seeded": [0, 0]}
@@ -101,8 +104,8 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as directory:
                 home = Path(directory) / "home"
                 if kind == "seeded":
-                    seed(home)
-                result = storm(home, mixed_commands(options.processes))
+                    seed(home, options.seed_rows)
+                result = storm(home, mixed_commands(options.processes, options.import_size))
             counts = classify(result)
             totals[kind][0] += counts["busy"]
             totals[kind][1] += len(result.exit_codes)
