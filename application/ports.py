@@ -156,6 +156,11 @@ class KeyVault(Protocol):
         """Every key the vault holds, by id; KeyUnavailable (naming where) when it cannot."""
         ...
 
+    def key(self, key_id: str) -> bytes | None:
+        """One key by its id, or None when the vault does not hold it (KeyUnavailable when it
+        cannot be read at all); asks for no more than that one."""
+        ...
+
     def check_holds(self, key_id: str) -> None:
         """KeyUnavailable, saying where the key was expected and both ways out, unless the
         vault holds `key_id` (a mistyped passphrase or a replaced key file does not)."""

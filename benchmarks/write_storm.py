@@ -10,12 +10,22 @@ errors (target 0).
 
     python benchmarks/write_storm.py                 # N = 64, 3 rounds each
     python benchmarks/write_storm.py --processes 32 --rounds 5
+    python benchmarks/write_storm.py --passphrase pw --extra-salts 100   # the R5 case
+
+What made commands fail with "database is locked" (issue 9 R5): a write transaction
+held SQLite's write lock while it derived every passphrase key with scrypt (about 50 ms
+and 16 MiB each). Rotations that died before retiring their old salt (D1) left the list
+growing, so each write held the lock for seconds and the queue behind it outlasted the
+60 s busy timeout. Now a write derives only the store's own key, before it takes the
+lock, and rotations retire old salts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,7 +39,7 @@ from storm import Command, StormResult, storm
 SEEDED = 16
 
 
-def mixed_commands(processes: int, import_size: int = 3) -> list[Command]:
+def mixed_commands(processes: int, import_size: int = 3, env: dict[str, str] | None = None) -> list[Command]:
     """One of eight kinds per process, in turn; every write names its own account or provider."""
     commands = []
     for n in range(processes):
@@ -57,10 +67,10 @@ def mixed_commands(processes: int, import_size: int = 3) -> list[Command]:
             )
         else:
             commands.append(Command(("auth", "token", f"seed-{(n + 1) % SEEDED:02d}")))
-    return commands
+    return [Command(c.arguments, c.stdin, env) for c in commands]
 
 
-def seed(home: Path, extra_rows: int = 0) -> None:
+def seed(home: Path, extra_rows: int = 0, env: dict[str, str] | None = None) -> None:
     document = {
         "credentials": {
             **{f"seed-{m:02d}": {"type": "api_key", "key": f"sk-seed-{m}"} for m in range(SEEDED)},
@@ -70,10 +80,24 @@ def seed(home: Path, extra_rows: int = 0) -> None:
     }
     result = subprocess.run(
         command_line("auth", "import", "-"), input=json.dumps(document), capture_output=True, text=True,
-        env=clean_environment(home),
+        env=clean_environment(home, env),
     )  # fmt: skip
     if result.returncode:
         raise SystemExit(f"seeding failed: {result.stderr}")
+
+
+def add_salts(home: Path, count: int) -> None:
+    """Salts no secret is sealed with any more: each costs a scrypt wherever all keys are derived."""
+    if not count:
+        return
+    connection = sqlite3.connect(home / "auth.db")
+    (salts,) = connection.execute("SELECT value FROM store_meta WHERE name = 'passphrase_salts'").fetchone()
+    extra = " ".join(os.urandom(16).hex() for _ in range(count))
+    connection.execute(
+        "UPDATE store_meta SET value = ? WHERE name = 'passphrase_salts'", (f"{salts} {extra}",)
+    )
+    connection.commit()
+    connection.close()
 
 
 def classify(result: StormResult) -> dict[str, int]:
@@ -96,16 +120,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed-rows", type=int, default=0, help="more rows in the seeded store")
     parser.add_argument("--import-size", type=int, default=3, help="entries in each import")
+    parser.add_argument("--passphrase", help="CODE_MESH_PASSPHRASE for every command (a passphrase store)")
+    parser.add_argument(
+        "--extra-salts",
+        type=int,
+        default=0,
+        help="old passphrase salts left in the seeded store (as rotations that died before retiring)",
+    )
     options = parser.parse_args()
     print(f"{'home':<8} {'round':>5} {'busy':>5} {'internal':>8} {'other':>5} {'seconds':>8}", flush=True)
     totals = {"fresh": [0, 0], "seeded": [0, 0]}
+    env = {"CODE_MESH_PASSPHRASE": options.passphrase} if options.passphrase else None
     for kind in ("fresh", "seeded"):
         for round_number in range(options.rounds):
             with tempfile.TemporaryDirectory() as directory:
                 home = Path(directory) / "home"
                 if kind == "seeded":
-                    seed(home, options.seed_rows)
-                result = storm(home, mixed_commands(options.processes, options.import_size))
+                    seed(home, options.seed_rows, env)
+                    add_salts(home, options.extra_salts)
+                result = storm(home, mixed_commands(options.processes, options.import_size, env))
             counts = classify(result)
             totals[kind][0] += counts["busy"]
             totals[kind][1] += len(result.exit_codes)

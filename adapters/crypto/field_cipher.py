@@ -15,9 +15,10 @@ value is sealed or opened, so `auth list` never pays for it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 
-from code_mesh.adapters.store.store_meta import KEYCHAIN, PASSPHRASE, KeyRecord
+from code_mesh.adapters.store.store_meta import KEYCHAIN, PASSPHRASE, KeyRecord, sealed_key_id
 from code_mesh.application.ports import KeyVault
 from code_mesh.domain.errors import KeyUnavailable, SecretDoesNotDecrypt
 
@@ -44,7 +45,8 @@ class FieldCipher:
         self._new_salt = new_salt
         self._on_first_key = on_first_key
         self._vaults: dict[tuple[str | None, tuple[str, ...]], KeyVault] = {}
-        self._keys: dict[tuple[str | None, tuple[str, ...]], dict[str, bytes]] = {}
+        self._asked_again: set[str] = set()
+        self._keys: dict[tuple[str | None, tuple[str, ...]], dict[str, bytes | None]] = {}
 
     def vault(self, record: KeyRecord) -> KeyVault:
         cache_key = _vault_cache_key(record)
@@ -52,11 +54,21 @@ class FieldCipher:
             self._vaults[cache_key] = self._vault_for(record)
         return self._vaults[cache_key]
 
-    def _all_keys(self, record: KeyRecord, *, again: bool = False) -> dict[str, bytes]:
-        cache_key = _vault_cache_key(record)
-        if again or cache_key not in self._keys:
-            self._keys[cache_key] = self.vault(record).keys()
-        return self._keys[cache_key]
+    def _key(self, record: KeyRecord, key_id: str, *, again: bool = False) -> bytes | None:
+        """One key, asked of the vault once per process (a passphrase vault derives only what
+        is asked for: scrypt is the one slow step, and it may run inside a write transaction)."""
+        known = self._keys.setdefault(_vault_cache_key(record), {})
+        if again or key_id not in known:
+            known[key_id] = self.vault(record).key(key_id)
+        return known[key_id]
+
+    def prepare(self, record: KeyRecord) -> None:
+        """Before a write takes SQLite's lock: derive a passphrase store's key now, so the
+        transaction holds the lock for milliseconds, not for scrypt. Best effort: a key that
+        cannot be had is reported where it is needed, if it is."""
+        if record.key_id is not None and record.protection == PASSPHRASE:
+            with contextlib.suppress(KeyUnavailable):
+                self._key(record, record.key_id)
 
     def sealing_key(self, record: KeyRecord) -> tuple[str, KeyRecord | None]:
         """The key id to seal with, and the record to store when this made the store's first key.
@@ -79,10 +91,11 @@ class FieldCipher:
     ) -> str:
         from code_mesh.adapters.crypto.aes_gcm import associated_data, seal
 
-        keys = self._all_keys(record)
-        if key_id not in keys:
-            keys = self._all_keys(record, again=True)  # a rotation of this process added it
-        return seal(keys[key_id], key_id, value, associated_data(provider, account, field))
+        key = self._key(record, key_id) or self._key(record, key_id, again=True)  # a rotation added it
+        if key is None:
+            self.vault(record).check_holds(key_id)  # says where it was expected
+            raise KeyUnavailable(f"Key {key_id} is not in {self.vault(record).where}")
+        return seal(key, key_id, value, associated_data(provider, account, field))
 
     def open(self, record: KeyRecord, provider: str, account: str, field: str, value: str) -> str:
         from code_mesh.adapters.crypto.aes_gcm import (
@@ -96,12 +109,14 @@ class FieldCipher:
         if not is_sealed(value):
             return value  # written before encryption existed; the migration seals these
         aad = associated_data(provider, account, field)
+        identifier = sealed_key_id(value) or ""
         try:
-            try:
-                return open_sealed(self._all_keys(record), value, aad)
-            except UnknownKey:
+            key = self._key(record, identifier)
+            if key is None and identifier not in self._asked_again:
                 # Keys read earlier in this process may predate another process's rotation.
-                return open_sealed(self._all_keys(record, again=True), value, aad)
+                self._asked_again.add(identifier)
+                key = self._key(record, identifier, again=True)
+            return open_sealed({identifier: key} if key is not None else {}, value, aad)
         except UnknownKey as missing:
             if record.key_id is not None:
                 # The store's own key is not at hand either: say that (a mistyped passphrase,

@@ -84,8 +84,11 @@ class _ListVault:
     def active_key_id(self) -> str:
         return next(iter(self.keys()))
 
+    def key(self, key: str) -> bytes | None:
+        return self.keys().get(key)
+
     def check_holds(self, key: str) -> None:
-        if key not in self.keys():
+        if self.key(key) is None:
             raise self._lacks(key)
 
     def ensure_key(self) -> tuple[str, bool]:
@@ -278,8 +281,17 @@ class PassphraseVault:
     def active_key_id(self) -> str:
         return next(iter(self.keys()))
 
+    def key(self, key: str) -> bytes | None:
+        """Derived salt by salt, newest first, until one gives `key`: after a rotation that is
+        the first, so a login derives one key, not one per salt."""
+        for salt in self._salts:
+            derived = derive_key(self._passphrase, salt)
+            if key_id(derived) == key:
+                return derived
+        return None
+
     def check_holds(self, key: str) -> None:
-        if key not in self.keys():
+        if self.key(key) is None:
             raise KeyUnavailable(
                 "CODE_MESH_PASSPHRASE does not match this store's passphrase (its secrets are sealed "
                 f"with key {key}); nothing was changed",

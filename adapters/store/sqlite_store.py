@@ -22,6 +22,7 @@ from code_mesh.adapters.store.store_meta import (
     PROTECTION,
     SEALED_SAMPLE_QUERY,
     KeyRecord,
+    read_key_record,
     sealed_key_id,
 )
 from code_mesh.application.ports import CredentialWrite, KeyLock, Reencryption, Unreadable
@@ -467,6 +468,10 @@ class SqliteCredentialStore:
     def _transaction(self, begin: str) -> Iterator[SqliteRepository]:
         # Key lock first, then SQLite's lock: the one order every process uses (ports.KeyLock).
         with self._key_lock.shared() if self._key_lock is not None else nullcontext():
+            if begin == "IMMEDIATE" and self._cipher is not None:
+                # Slow key work (scrypt) before SQLite's write lock, not while every other
+                # writer waits on it: the record cannot change while the key lock is held.
+                self._cipher.prepare(read_key_record(self._path))
             _log.debug("BEGIN %s on %s", begin, self._path)
             try:
                 with self._engine.connect() as connection:
