@@ -1,5 +1,5 @@
 """Key ids, passphrase keys and the text format of a key list (key file, keychain entry):
-what the `auth token` path needs, with no import beyond binascii and hashlib.
+what the `auth token` path needs, with no import beyond binascii (and hashlib to derive).
 
 code-mesh encryption keys v1
 <id> <base64 key>        (the newest key first)
@@ -8,7 +8,6 @@ code-mesh encryption keys v1
 from __future__ import annotations
 
 import binascii
-import hashlib
 from collections.abc import Sequence
 
 HEADER = "code-mesh encryption keys v1"
@@ -20,12 +19,16 @@ _derived: dict[tuple[str, str], bytes] = {}
 
 def key_id(key: bytes) -> str:
     """A key's fingerprint: the id stored with each ciphertext, and the store's check value."""
+    import hashlib  # here, not above: reading a key file on the token path needs no hashing
+
     return "k" + hashlib.sha256(b"code-mesh key id\x00" + key).hexdigest()[:12]
 
 
 def derive_key(passphrase: str, salt_hex: str) -> bytes:
     """scrypt (about 50 ms, 16 MiB); remembered, since a rotation derives each key several times.
     ValueError for a salt that is not hex, UnicodeEncodeError for a passphrase that is not text."""
+    import hashlib
+
     if (passphrase, salt_hex) not in _derived:
         _derived[passphrase, salt_hex] = hashlib.scrypt(
             passphrase.encode("utf-8"), salt=bytes.fromhex(salt_hex), dklen=KEY_BYTES, **SCRYPT

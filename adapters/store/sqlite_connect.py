@@ -6,17 +6,17 @@ directory, a read-only mount) whose last writer cleaned up, neither holds, and e
 read fails with "attempt to write a readonly database". Then, and only when no WAL
 content is left over (it would be ignored), the file is opened as immutable: it cannot
 change while nobody can write here. Reading works where writing cannot (issue R3);
-a write then fails in SQLite with its own read-only error.
+a write then fails in SQLite with its own read-only error. On the `auth token` path:
+the standard library's os and sqlite3 only (no pathlib).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
 
 
-def read_only_uri(database: Path | str) -> str | None:
+def read_only_uri(database: str | os.PathLike[str]) -> str | None:
     """The URI to read `database` with when the ordinary open cannot work, else None."""
     path = os.path.abspath(database)
     if os.access(os.path.dirname(path), os.W_OK) or os.path.exists(path + "-shm"):
@@ -30,7 +30,7 @@ def read_only_uri(database: Path | str) -> str | None:
     return f"file:{escaped}?immutable=1"
 
 
-def connect(database: Path | str, timeout: float = 60.0) -> sqlite3.Connection:
+def connect(database: str | os.PathLike[str], timeout: float = 60.0) -> sqlite3.Connection:
     """sqlite3.connect, read-only where this user cannot write (see above)."""
     uri = read_only_uri(database)
     if uri is not None:
