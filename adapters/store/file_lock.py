@@ -45,7 +45,10 @@ class _Held:
     depth: int = 1
 
 
-_READ_ONLY_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT})
+_CANNOT_BE_MADE = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+)
+"""Why a lock file cannot be had by anyone of this user: a read-only home, `locks` not a directory."""
 
 
 class FileKeyLock:
@@ -79,19 +82,18 @@ class FileKeyLock:
         try:
             self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             return os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as error:
-            if error.errno not in _READ_ONLY_ERRORS:
-                raise
+        except OSError:
+            pass
         try:
             return os.open(self._path, os.O_RDONLY)  # flock works on a read-only descriptor
         except OSError as error:
-            if exclusive or error.errno not in _READ_ONLY_ERRORS:
+            if exclusive or error.errno not in _CANNOT_BE_MADE:
                 raise StoreUnavailable(
                     f"Cannot take the key lock {self._path} ({error.strerror or error}); nothing was changed",
-                    "Check that CODE_MESH_HOME is a directory you can write to",
+                    f"Check that {self._path.parent} is a directory you can write to",
                 ) from None
-            # Nothing here can be written by this user, so no rotation can run beside this reader
-            # either; a writer goes on to fail in SQLite with its own clear message.
+            # Then no process of this user can take it exclusively either, so no rotation runs
+            # beside this transaction; a write goes on to fail in SQLite with its own clear line.
             return None
 
     @contextmanager
