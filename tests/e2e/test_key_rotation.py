@@ -138,3 +138,21 @@ def test_the_launcher_runs_the_installed_cli(launcher: Launcher, home: Path) -> 
     )
     assert forked.exit_codes == [spawned.returncode] == [0]
     assert json.loads(forked.outputs[0]) == json.loads(spawned.stdout)
+
+
+def test_without_a_place_for_the_key_lock_nothing_rotates(launcher: Launcher, home: Path) -> None:
+    """`locks` a file: no process can take the key lock, so no rotation runs; the rest works."""
+    seed(launcher, home, None)
+    (home / "locks").rename(home / "locks.saved")
+    (home / "locks").write_text("")
+    (home / "locks").chmod(0o600)
+    before = sealed_rows(home)
+    rotation = launcher.cli(home, "auth", "key", "rotate")
+    assert rotation.returncode == 1 and rotation.stdout == ""
+    assert rotation.stderr == (
+        f"code-mesh: error: Cannot take the key lock {home / 'locks' / 'key.lock'} (Not a directory); "
+        f"nothing was changed. Check that {home / 'locks'} is a directory you can write to.\n"
+    )
+    assert sealed_rows(home) == before
+    assert launcher.cli(home, "auth", "login", "xai", "--with-key", input="xai-k").returncode == 0
+    assert secrets(home, None) == {**SEEDED_SECRETS, ("xai", "default"): "xai-k"}
