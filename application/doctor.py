@@ -9,7 +9,7 @@ from typing import Protocol
 
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import Status
-from code_mesh.domain.errors import CodeMeshError, SecretDoesNotDecrypt
+from code_mesh.domain.errors import CodeMeshError, KeyUnavailable
 from code_mesh.domain.providers import profile_for
 
 
@@ -58,16 +58,28 @@ class StoreInspector(Protocol):
     def protection(self) -> str: ...
 
 
-def undecryptable(store: CredentialStore) -> list[str]:
-    """The credentials whose secrets do not open; raises KeyUnavailable when no key is at hand."""
-    failed = []
+def _key_check(store: CredentialStore, protection: str) -> Check:
+    """Every secret opens, or which do not and why: a key not at hand (locked) comes with
+    both ways out (restore it, or start over), a damaged value with a new login."""
     with store.reading() as repository:
-        for summary in repository.summaries():
-            try:
-                repository.get(summary.provider, summary.account)
-            except SecretDoesNotDecrypt:
-                failed.append(f"{summary.provider}:{summary.account}")
-    return failed
+        _, unreadable = repository.all_readable()
+    locked = [item for item in unreadable if isinstance(item.reason, KeyUnavailable)]
+    damaged = [item for item in unreadable if not isinstance(item.reason, KeyUnavailable)]
+    if locked:
+        names = ", ".join(item.label for item in locked)
+        first = locked[0].reason
+        also = f"; these do not decrypt either: {', '.join(i.label for i in damaged)}" if damaged else ""
+        return Check(
+            "key", Level.PROBLEM, f"{protection}: locked: {names} ({first.message}){also}", first.next_step
+        )
+    if damaged:
+        return Check(
+            "key",
+            Level.PROBLEM,
+            "these do not decrypt: " + ", ".join(item.label for item in damaged),
+            "Log in to those providers again",
+        )
+    return Check("key", Level.OK, f"{protection}; every stored secret decrypts")
 
 
 def store_file_checks(inspector: StoreInspector) -> list[Check]:
@@ -134,21 +146,10 @@ def run_checks(
 ) -> list[Check]:
     checks = store_file_checks(inspector)
     try:
-        failed = undecryptable(store)
+        checks.append(_key_check(store, inspector.protection()))
     except CodeMeshError as error:
         checks.append(
             Check("key", Level.PROBLEM, f"{inspector.protection()}: {error.message}", error.next_step)
-        )
-    else:
-        checks.append(
-            Check(
-                "key",
-                Level.PROBLEM,
-                "these do not decrypt: " + ", ".join(failed),
-                "Log in to those providers again",
-            )
-            if failed
-            else Check("key", Level.OK, f"{inspector.protection()}; every stored secret decrypts")
         )
     try:
         with store.reading() as repository:

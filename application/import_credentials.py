@@ -42,11 +42,20 @@ def import_credentials(
 
     An entry that stood under a bare provider id becomes the active account; the
     others keep whichever account was active. One transaction: all entries or none.
+    A stored credential whose secrets do not open (locked, damaged) does not stop the
+    import: an entry for it replaces it, and the others are left as they are.
     """
     with store.reading() if dry_run else store.writing() as repository:
-        existing = {(stored.provider, stored.account): stored for stored in repository.all()}
+        readable, unreadable = repository.all_readable()
+        existing = {(stored.provider, stored.account): stored for stored in readable}
+        cannot_compare = {(item.provider, item.account) for item in unreadable}
         planned = [
-            PlannedImport(entry, _action(entry, existing.get((entry.provider, entry.account))))
+            PlannedImport(
+                entry,
+                ImportAction.REPLACE
+                if (entry.provider, entry.account) in cannot_compare
+                else _action(entry, existing.get((entry.provider, entry.account))),
+            )
             for entry in entries
         ]
         if not dry_run:

@@ -34,7 +34,8 @@ def save_login(
             "Try again; if it fails the same way, the provider's answer is malformed",
         ) from None
     with store.writing() as repository:
-        replaced = repository.get(provider, account) is not None
+        # Whether it replaces one, told without opening the old secrets (they may not open).
+        replaced = any(c.account == account for c in repository.summaries(provider))
         repository.save(provider, account, credential, activate=True)
     expires_at = getattr(credential, "expires_at", None)
     return LoginResult(provider, account, credential.type, replaced, expires_at)

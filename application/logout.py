@@ -1,4 +1,8 @@
-"""Use case: remove credentials, in two steps so the caller can confirm in between."""
+"""Use case: remove credentials, in two steps so the caller can confirm in between.
+
+Deleting never needs the key (SPEC section 2): both steps work from the summaries,
+which open no secret, so a lost key file or a damaged row never blocks a logout.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def plan_logout(
 ) -> tuple[CredentialKey, ...]:
     """What a logout would remove; NotLoggedIn when that is nothing."""
     with store.reading() as repository:
-        stored = repository.all()
+        stored = repository.summaries(provider)
     if provider is None:
         targets = [(c.provider, c.account) for c in stored]
         if not targets:
@@ -57,13 +61,13 @@ def log_out(store: CredentialStore, targets: tuple[CredentialKey, ...]) -> Logou
     removed: list[CredentialKey] = []
     now_active: dict[ProviderId, AccountName] = {}
     with store.writing() as repository:
-        was_active = {(c.provider, c.account) for c in repository.all() if c.active}
+        was_active = {(c.provider, c.account) for c in repository.summaries() if c.active}
         for provider, account in targets:
             if repository.delete(provider, account):
                 removed.append((provider, account))
-        for provider, account in removed:
-            if (provider, account) in was_active:
-                successor = repository.active(provider)
-                if successor is not None:
-                    now_active[provider] = successor.account
+        lost_active = {provider for provider, account in removed if (provider, account) in was_active}
+        if lost_active:
+            for remaining in repository.summaries():
+                if remaining.active and remaining.provider in lost_active:
+                    now_active[remaining.provider] = remaining.account
     return LogoutResult(tuple(removed), now_active)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
+from code_mesh.domain.errors import CodeMeshError
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
 from code_mesh.domain.secret import Secret
@@ -24,6 +25,31 @@ class CredentialWrite:
     activate: bool = True
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored credential whose secrets cannot be opened here (locked or damaged), and why."""
+
+    provider: ProviderId
+    account: AccountName
+    reason: CodeMeshError
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}:{self.account}"
+
+
+@dataclass(frozen=True)
+class Reencryption:
+    """What a re-seal under a new key did."""
+
+    rows: int
+    """Credentials now sealed with the new key."""
+    not_resealed: tuple[Unreadable, ...]
+    """Those whose secrets could not be opened; they keep the key they are sealed with."""
+    key_ids_in_use: frozenset[str]
+    """Every key id a stored secret still names: none of these may be retired."""
+
+
 class CredentialRepository(Protocol):
     """The credentials as seen inside one transaction of the store."""
 
@@ -38,9 +64,15 @@ class CredentialRepository(Protocol):
         account first, and the others in the order they would become active)."""
         ...
 
-    def summaries(self) -> list[CredentialSummary]:
-        """Every credential without its secrets (never needs the key, SPEC section 8), by
-        provider, the active account first, then by account."""
+    def summaries(self, provider: ProviderId | None = None) -> list[CredentialSummary]:
+        """Every credential (or one provider's) without its secrets: never needs the key (SPEC
+        section 8); by provider, the active account first, then by account. A summary says
+        `locked` where the store can tell that cheaply."""
+        ...
+
+    def all_readable(self) -> tuple[list[StoredCredential], list[Unreadable]]:
+        """`all()` split: the credentials whose secrets open, and those that do not (one
+        undecryptable row must not stop an export, an import or a rotation of the others)."""
         ...
 
     def save(
@@ -82,13 +114,34 @@ class CredentialStore(Protocol):
         """An exclusive read-modify-write transaction: committed on success, else rolled back."""
         ...
 
-    def reencrypt(self, key_id: str) -> int:
-        """Seal every secret again under `key_id`, in one transaction; the number of rows."""
+    def active_key_id(self) -> str | None:
+        """The key the store's secrets are sealed with now; None while nothing is sealed."""
+        ...
+
+    def reencrypt(self, key_id: str) -> Reencryption:
+        """Seal every secret that opens again under `key_id`, in one transaction, and record
+        `key_id` as the store's key; the caller holds the key lock exclusively."""
         ...
 
     def check_writable(self, provider: ProviderId, account: AccountName) -> None:
         """A write transaction that changes nothing on this credential's row: StoreUnavailable
         when the store cannot be written now (a full disk, say), before anything irreversible."""
+        ...
+
+
+class KeyLock(Protocol):
+    """One lock over the store's key material (SPEC section 8), for every process at once.
+
+    Exclusive while keys change (a rotation: add, re-seal, retire); shared by every store
+    transaction, taken before the database's own write lock and held until the
+    transaction ends, so the order is always key lock, then database. Reentrant within a
+    thread: the rotation's own re-seal takes it shared inside its exclusive hold.
+    A SQLite store uses an flock; a database server could use an advisory lock."""
+
+    def shared(self) -> AbstractContextManager[None]: ...
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Waits for every shared holder, and a second exclusive waits for the first."""
         ...
 
 
@@ -102,14 +155,35 @@ class KeyVault(Protocol):
         """Where the key was expected, for error messages."""
         ...
 
-    def active_key_id(self) -> str: ...
+    def active_key_id(self) -> str:
+        """The newest key's id."""
+        ...
 
     def keys(self) -> dict[str, bytes]:
         """Every key the vault holds, by id; KeyUnavailable (naming where) when it cannot."""
         ...
 
+    def key(self, key_id: str) -> bytes | None:
+        """One key by its id, or None when the vault does not hold it (KeyUnavailable when it
+        cannot be read at all); asks for no more than that one."""
+        ...
+
+    def check_holds(self, key_id: str) -> None:
+        """KeyUnavailable, saying where the key was expected and both ways out, unless the
+        vault holds `key_id` (a mistyped passphrase or a replaced key file does not)."""
+        ...
+
+    def ensure_key(self) -> tuple[str, bool]:
+        """For a store's first key: the newest key the vault holds, else a new one (never
+        replacing keys it cannot read); with whether one was made."""
+        ...
+
+    def known_key_ids(self) -> frozenset[str] | None:
+        """The ids held, when that is cheap to tell without deriving or decrypting; else None."""
+        ...
+
     def add_key(self) -> str:
-        """A new key, made the active one; its id."""
+        """A new key, durable before this returns, made the newest; its id."""
         ...
 
     def retire(self, key_ids: Sequence[str]) -> None:

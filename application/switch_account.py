@@ -8,9 +8,9 @@ from code_mesh.domain.identifiers import AccountName, ProviderId
 
 
 def switch_account(store: CredentialStore, provider: ProviderId, account: AccountName) -> None:
-    with store.writing() as repository:
-        if repository.get(provider, account) is None:
-            stored = [c.account for c in repository.all() if c.provider == provider]
+    with store.writing() as repository:  # no secret is opened: switching works without the key
+        stored = [c.account for c in repository.summaries(provider)]
+        if account not in stored:
             listed = ", ".join(stored) if stored else "none"
             raise NotLoggedIn(
                 f"{provider} has no stored account {account!s} (stored: {listed})",

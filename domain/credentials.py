@@ -176,6 +176,8 @@ class Status(StrEnum):
     EXPIRED = "expired"
     NEEDS_LOGIN = "needs-login"
     NOT_AUTHENTICATED = "not-authenticated"
+    LOCKED = "locked"
+    """Stored, but its secret cannot be opened here: the key is missing or does not match."""
 
 
 def credential_status(expires_at: int | None, can_refresh: bool, needs_login: bool, now: float) -> Status:
@@ -198,8 +200,12 @@ class CredentialSummary:
     can_refresh: bool
     needs_login: bool
     active: bool
+    locked: bool = False
+    """The key its secrets need is certainly not at hand (told without the key, SPEC section 8)."""
 
     def status(self, now: float) -> Status:
+        if self.locked:
+            return Status.LOCKED
         return credential_status(self.expires_at, self.can_refresh, self.needs_login, now)
 
 

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from code_mesh.adapters.crypto.field_cipher import FieldCipher
     from code_mesh.adapters.providers.chat_http import HttpChatClient
     from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
+    from code_mesh.adapters.store.file_lock import FileKeyLock
     from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.store.store_meta import KeyRecord
     from code_mesh.application.ports import KeyVault
     from code_mesh.application.refresh import Refresher
     from code_mesh.application.settings import Settings
@@ -65,7 +67,7 @@ def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], Non
                 "no store was created and the file is untouched",
                 f"Fix or move {source} aside, then run the command again",
             ) from None
-        store = SqliteCredentialStore(new_store, _cipher(new_store))
+        store = SqliteCredentialStore(new_store, _cipher(), key_lock=key_lock())
         try:
             import_credentials(store, entries)
         finally:
@@ -75,18 +77,34 @@ def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], Non
     return populate
 
 
-def _choose_protection(database: Path) -> dict[str, str]:
-    """For a store that has not recorded it: how its secrets will be protected (SPEC section 8)."""
-    from code_mesh.adapters.crypto.key_vaults import keychain_usable, new_salt
+def _protection_for_new_key() -> str:
+    """How a store's first key is kept (SPEC section 8), decided when that key is made."""
+    from code_mesh.adapters.crypto.key_vaults import keychain_usable
     from code_mesh.adapters.store import store_meta
 
-    if store_meta.read_meta(database).get(store_meta.PROTECTION):
-        return {}
-    if environment().get("CODE_MESH_PASSPHRASE"):
-        return {store_meta.PROTECTION: store_meta.PASSPHRASE, store_meta.PASSPHRASE_SALTS: new_salt()}
+    if _passphrase() is not None:
+        return store_meta.PASSPHRASE
     if keychain_usable():
-        return {store_meta.PROTECTION: store_meta.KEYCHAIN}
-    return {store_meta.PROTECTION: store_meta.KEYFILE}
+        return store_meta.KEYCHAIN
+    return store_meta.KEYFILE
+
+
+def _passphrase() -> str | None:
+    """CODE_MESH_PASSPHRASE, or None; one line (never quoting it) when it is not UTF-8 text."""
+    from code_mesh.domain.errors import KeyUnavailable
+
+    value = environment().get("CODE_MESH_PASSPHRASE")
+    if not value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise KeyUnavailable(
+            "CODE_MESH_PASSPHRASE holds bytes that are not UTF-8 text, so no key can be derived from it; "
+            "nothing was changed",
+            "Set it to the passphrase as UTF-8 text",
+        ) from None
+    return value
 
 
 def _announce_key_file(vault: KeyVault) -> None:
@@ -100,38 +118,97 @@ def _announce_key_file(vault: KeyVault) -> None:
         )
 
 
-def _vault_for(database: Path, meta: Mapping[str, str]) -> KeyVault:
-    from code_mesh.adapters.crypto.key_vaults import KeychainVault, KeyFileVault, PassphraseVault
+def _save_salts(salts: list[str]) -> None:
+    from code_mesh.adapters.store import store_meta
+
+    store_meta.write_meta(home().database, {store_meta.PASSPHRASE_SALTS: " ".join(salts)})
+
+
+def _vault_for(record: KeyRecord) -> KeyVault:
+    """The vault the store's record names, as this process's environment reaches it."""
+    from code_mesh.adapters.crypto.key_vaults import (
+        START_OVER,
+        KeychainVault,
+        KeyFileVault,
+        PassphraseVault,
+        keychain_unavailable,
+        keychain_usable,
+    )
     from code_mesh.adapters.store import store_meta
     from code_mesh.domain.errors import KeyUnavailable
 
-    mode = store_meta.read_meta(database).get(store_meta.PROTECTION) or meta.get(store_meta.PROTECTION)
-    if mode == store_meta.PASSPHRASE:
-        passphrase = environment().get("CODE_MESH_PASSPHRASE")
-        if not passphrase:
+    passphrase = _passphrase()
+    if record.protection == store_meta.PASSPHRASE:
+        if passphrase is None:
             raise KeyUnavailable(
-                "This store's key is derived from a passphrase, and CODE_MESH_PASSPHRASE is not set",
-                "Set CODE_MESH_PASSPHRASE to the passphrase the store was made with",
+                "This store's key is derived from a passphrase, and CODE_MESH_PASSPHRASE is not set; "
+                "nothing was changed",
+                f"Set CODE_MESH_PASSPHRASE to the passphrase the store was made with, {START_OVER}",
             )
-        pending = meta.get(store_meta.PASSPHRASE_SALTS, "").split()
-        return PassphraseVault(passphrase, database, pending)
-    if mode == store_meta.KEYCHAIN:
+        return PassphraseVault(passphrase, record.salts, _save_salts)
+    keychain = record.protection == store_meta.KEYCHAIN
+    key_file = home().root / "key"
+    if passphrase is not None:
+        where = "the OS keychain" if keychain else f"the key file {key_file}"
+        raise KeyUnavailable(
+            f"CODE_MESH_PASSPHRASE is set, but this store's secrets are sealed with the key in {where}, "
+            "not with a passphrase; nothing was changed",
+            "Unset CODE_MESH_PASSPHRASE for this store (a passphrase store needs its own CODE_MESH_HOME)",
+        )
+    if keychain:
+        if not keychain_usable():
+            raise keychain_unavailable("no usable keyring backend in this session")
         return KeychainVault(home().root)
-    return KeyFileVault(home().root / "key")
+    return KeyFileVault(key_file)
 
 
-def _cipher(database: Path, meta: Mapping[str, str] | None = None) -> FieldCipher:
+def _cipher() -> FieldCipher:
     from code_mesh.adapters.crypto.field_cipher import FieldCipher
-    from code_mesh.adapters.store.store_meta import nothing_sealed
+    from code_mesh.adapters.crypto.key_vaults import new_salt
 
-    return FieldCipher(
-        lambda: _vault_for(database, meta or {}), lambda: nothing_sealed(database), _announce_key_file
-    )
+    return FieldCipher(_vault_for, _protection_for_new_key, new_salt, _announce_key_file)
+
+
+def _holds_plain_rows(database: Path) -> bool:
+    """A store from before encryption (schema 0001) with credentials in it."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(database, timeout=60)
+    except sqlite3.Error:
+        return False
+    try:
+        return connection.execute("SELECT 1 FROM credentials LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
 
 
 def _migration_attributes(database: Path) -> dict[str, object]:
-    meta = _choose_protection(database)
-    return {"meta": meta, "seal": _cipher(database, meta).seal}
+    """What the 0002 migration needs to seal a plaintext store: its first key, made here, under
+    the schema lock that every other process waits on while the store is not at head."""
+    from code_mesh.adapters.store.store_meta import read_key_record
+
+    record = read_key_record(database)
+    if record.keyed or not _holds_plain_rows(database):
+        return {}
+    cipher = _cipher()
+    key_id, first = cipher.sealing_key(record)
+    assert first is not None
+    return {
+        "meta": first.as_meta(),
+        "seal": lambda provider, account, field, value: cipher.seal(
+            first, key_id, provider, account, field, value
+        ),
+    }
+
+
+def key_lock() -> FileKeyLock:
+    """The one lock over the home's key material (SPEC section 8; ports.KeyLock)."""
+    from code_mesh.adapters.store.file_lock import FileKeyLock
+
+    return FileKeyLock(home().locks / "key.lock")
 
 
 @functools.cache
@@ -150,19 +227,39 @@ def open_store() -> SqliteCredentialStore:
     )
     if created and taken:
         notice(f"Took over {taken[0]} credential(s) from {taking_over} (first use).")
-    return SqliteCredentialStore(where.database, _cipher(where.database))
+    return SqliteCredentialStore(where.database, _cipher(), key_lock=key_lock())
 
 
 def key_vault() -> KeyVault:
-    """The vault of the store in the home directory (opened, so migrated, first)."""
+    """The vault of the store in the home directory, as its committed key record names it
+    (call it under the key lock: a rotation changes that record)."""
+    from code_mesh.adapters.store.store_meta import read_key_record
+
     open_store()
-    return _vault_for(home().database, {})
+    return _vault_for(read_key_record(home().database))
+
+
+def way_out_of_locked() -> str:
+    """What to do about `locked` credentials, for this store's protection (SPEC section 8)."""
+    from code_mesh.adapters.crypto.key_vaults import START_OVER
+    from code_mesh.adapters.store import store_meta
+
+    record = store_meta.read_key_record(home().database)
+    if record.protection == store_meta.PASSPHRASE:
+        first = "Set CODE_MESH_PASSPHRASE to the passphrase the store was made with"
+    elif record.protection == store_meta.KEYCHAIN:
+        first = "Unlock the OS keychain or restore its code-mesh entry"
+    else:
+        first = f"Restore the key file {home().root / 'key'} from your backup"
+    if environment().get("CODE_MESH_PASSPHRASE") and record.protection != store_meta.PASSPHRASE:
+        first = "Unset CODE_MESH_PASSPHRASE (this store does not use a passphrase)"
+    return f"{first}, {START_OVER}."
 
 
 def protection() -> str:
-    from code_mesh.adapters.store.store_meta import PROTECTION, describe_protection, read_meta
+    from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
 
-    return describe_protection(read_meta(home().database).get(PROTECTION), home().root)
+    return describe_protection(read_key_record(home().database), home().root)
 
 
 @functools.cache

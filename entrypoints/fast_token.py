@@ -22,7 +22,24 @@ def _parse(arguments: list[str]) -> tuple[str, str | None] | None:
 
 
 def print_fresh_token(arguments: list[str]) -> int | None:
-    """Print the token and return 0, or return None to let the full CLI decide."""
+    """Print the token and return 0, or return None to let the full CLI decide.
+
+    Never a traceback from here: whatever goes wrong on this path (a damaged store, an odd
+    environment) hands over to the full path, which explains it in one line."""
+    try:
+        token = _fresh_token(arguments)
+        if token is None:
+            return None
+        line = token + "\n"
+        line.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict")
+    except Exception:
+        return None
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    return 0
+
+
+def _fresh_token(arguments: list[str]) -> str | None:
     parsed = _parse(arguments)
     if parsed is None:
         return None
@@ -43,9 +60,4 @@ def print_fresh_token(arguments: list[str]) -> int | None:
             provider, account
         )
 
-    token = fresh_token(provider, account, os.environ, read_record, time.time())
-    if token is None:
-        return None
-    sys.stdout.write(token + "\n")
-    sys.stdout.flush()
-    return 0
+    return fresh_token(provider, account, os.environ, read_record, time.time())

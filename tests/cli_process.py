@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -80,29 +81,35 @@ def write_config(home: Path, text: str) -> None:
     (home / "config.toml").chmod(0o600)
 
 
+_REPORTING_PEAK = (
+    "import atexit, sys\n"
+    "def _report():\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        peak = next(line for line in status if line.startswith('VmHWM:'))\n"
+    "    with open(sys.argv[1], 'w') as out:\n"
+    "        out.write(peak.split()[1])\n"
+    "atexit.register(_report)\n"
+    "from code_mesh.entrypoints.main import main\n"
+    "raise SystemExit(main(sys.argv[2:]))\n"
+)
+"""The CLI with its peak resident memory written to a file at exit: VmHWM of its own address
+space. (wait4's ru_maxrss would also count the test process's pages at fork time, before exec,
+so it grows with the test run around it.)"""
+
+
 def run_measuring_memory(
     home: Path, *arguments: str, env: Mapping[str, str] | None = None
 ) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Run the CLI to its end; also return its peak resident memory in MiB (from wait4's rusage)."""
-    process = subprocess.Popen(
-        command_line(*arguments),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_environment(home, env),
-    )
-    out: list[str] = []
-    err: list[str] = []
-    readers = [
-        threading.Thread(target=lambda: out.append(process.stdout.read() if process.stdout else "")),
-        threading.Thread(target=lambda: err.append(process.stderr.read() if process.stderr else "")),
-    ]
-    for reader in readers:
-        reader.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join(timeout=10)
-    result = subprocess.CompletedProcess(process.args, process.returncode, "".join(out), "".join(err))
-    return result, usage.ru_maxrss / 1024  # Linux reports KiB
+    """Run the CLI to its end; also return its peak resident memory in MiB."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "peak"
+        result = subprocess.run(
+            [sys.executable, "-c", _REPORTING_PEAK, str(report), *arguments],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=clean_environment(home, env),
+            timeout=120,
+        )
+        peak_kib = int(report.read_text())
+    return result, peak_kib / 1024

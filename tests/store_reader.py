@@ -11,13 +11,32 @@ from pathlib import Path
 from typing import Any
 
 from code_mesh.adapters.crypto.aes_gcm import associated_data, is_sealed, open_sealed
-from code_mesh.adapters.crypto.key_list import parse_key_list
+from code_mesh.adapters.crypto.key_list import derive_key, key_id, parse_key_list
 
 SECRET_COLUMNS = ("api_key", "access_token", "refresh_token", "custom_data")
 
 
-def home_keys(home: Path) -> dict[str, bytes]:
-    return dict(parse_key_list((home / "key").read_text()))
+def home_keys(home: Path, passphrase: str | None = None) -> dict[str, bytes]:
+    """The keys the home's key file holds, or those the passphrase and the store's salts give."""
+    if passphrase is None:
+        return dict(parse_key_list((home / "key").read_text()))
+    connection = sqlite3.connect(home / "auth.db")
+    try:
+        row = connection.execute("SELECT value FROM store_meta WHERE name = 'passphrase_salts'").fetchone()
+    finally:
+        connection.close()
+    derived = [derive_key(passphrase, salt) for salt in (row[0] if row else "").split()]
+    return {key_id(key): key for key in derived}
+
+
+def store_key_id(home: Path) -> str | None:
+    """The key id the store records as the one it seals with."""
+    connection = sqlite3.connect(home / "auth.db")
+    try:
+        row = connection.execute("SELECT value FROM store_meta WHERE name = 'key_id'").fetchone()
+    finally:
+        connection.close()
+    return None if row is None else row[0]
 
 
 def store_dump(home: Path) -> list[str]:
@@ -45,12 +64,13 @@ def sealed_rows(home: Path) -> list[dict[str, Any]]:
         connection.close()
 
 
-def decrypted_rows(home: Path) -> list[dict[str, Any]]:
-    """Every credentials row as a dict, secret columns opened (they must be sealed)."""
+def decrypted_rows(home: Path, passphrase: str | None = None) -> list[dict[str, Any]]:
+    """Every credentials row as a dict, secret columns opened (they must be sealed) with the
+    key file's keys, or with those of `passphrase`."""
     if not (home / "auth.db").exists():
         raise FileNotFoundError(home / "auth.db")
     rows = sealed_rows(home)
-    keys = home_keys(home) if any(row[c] for row in rows for c in SECRET_COLUMNS) else {}
+    keys = home_keys(home, passphrase) if any(row[c] for row in rows for c in SECRET_COLUMNS) else {}
     for row in rows:
         for column in SECRET_COLUMNS:
             value = row[column]

@@ -1,7 +1,8 @@
-"""The text format of a key list (key file, keychain entry), readable without heavy imports.
+"""Key ids, passphrase keys and the text format of a key list (key file, keychain entry):
+what the `auth token` path needs, with no import beyond binascii (and hashlib to derive).
 
 code-mesh encryption keys v1
-<id> <base64 key>        (the first key is the active one)
+<id> <base64 key>        (the newest key first)
 """
 
 from __future__ import annotations
@@ -11,6 +12,28 @@ from collections.abc import Sequence
 
 HEADER = "code-mesh encryption keys v1"
 KEY_BYTES = 32
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}
+
+_derived: dict[tuple[str, str], bytes] = {}
+
+
+def key_id(key: bytes) -> str:
+    """A key's fingerprint: the id stored with each ciphertext, and the store's check value."""
+    import hashlib  # here, not above: reading a key file on the token path needs no hashing
+
+    return "k" + hashlib.sha256(b"code-mesh key id\x00" + key).hexdigest()[:12]
+
+
+def derive_key(passphrase: str, salt_hex: str) -> bytes:
+    """scrypt (about 50 ms, 16 MiB); remembered, since a rotation derives each key several times.
+    ValueError for a salt that is not hex, UnicodeEncodeError for a passphrase that is not text."""
+    import hashlib
+
+    if (passphrase, salt_hex) not in _derived:
+        _derived[passphrase, salt_hex] = hashlib.scrypt(
+            passphrase.encode("utf-8"), salt=bytes.fromhex(salt_hex), dklen=KEY_BYTES, **SCRYPT
+        )
+    return _derived[passphrase, salt_hex]
 
 
 def parse_key_list(text: str) -> list[tuple[str, bytes]]:

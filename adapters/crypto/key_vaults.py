@@ -1,29 +1,42 @@
 """The KeyVault port three ways: the OS keychain (keyring), a key file, a passphrase (scrypt).
 
-Key ids are fingerprints of the keys themselves, so a value sealed with a key that
-is not at hand (a replaced key file, a wrong passphrase) is recognised as such,
-without a separate check value. The key file and the keychain entry share one text
-format (adapters/crypto/key_list.py) that the token path reads with no json import.
+Key ids are fingerprints of the keys themselves, so the id the store records is its
+own check value: a vault that does not hold it (a replaced key file, a mistyped
+passphrase) is recognised before anything is sealed. The key file and the keychain
+entry share one text format (adapters/crypto/key_list.py) that the token path reads
+with no json import. Nothing here imports the AES library: `auth list` asks a vault
+which key ids it holds without paying for it.
+
+Every change of a vault's keys happens under the store's key lock (ports.KeyLock):
+adding and retiring keys in a rotation exclusively, the first key inside a sealing
+write (shared key lock and the database's write lock together).
 """
 
 from __future__ import annotations
 
 import binascii
-import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from code_mesh.adapters.crypto.aes_gcm import KEY_BYTES, new_key
-from code_mesh.adapters.crypto.key_list import format_key_list, parse_key_list
+from code_mesh.adapters.crypto.key_list import (
+    KEY_BYTES,
+    derive_key,
+    format_key_list,
+    key_id,
+    parse_key_list,
+)
 from code_mesh.domain.errors import KeyUnavailable
 
 KEYCHAIN_SERVICE = "code-mesh"
-SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}
+START_OVER = (
+    "or, to start over without them, `code-mesh auth logout --all --yes` (removes every stored credential)"
+)
+"""The second way out of a lost key, said wherever the first one is (SPEC section 8)."""
 
 
-def key_id(key: bytes) -> str:
-    return "k" + hashlib.sha256(b"code-mesh key id\x00" + key).hexdigest()[:12]
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
 
 
 def parse_keys(text: str) -> list[tuple[str, bytes]]:
@@ -39,15 +52,28 @@ format_keys = format_key_list
 
 
 class _ListVault:
-    """Shared logic: a list of keys kept somewhere as text."""
+    """Shared logic: a list of keys kept somewhere as text, the newest first."""
 
     where = ""
 
     def _load(self) -> list[tuple[str, bytes]]:
+        """The keys; [] when none is stored; KeyUnavailable when they cannot be read."""
         raise NotImplementedError
 
     def _save(self, keys: list[tuple[str, bytes]]) -> None:
         raise NotImplementedError
+
+    def _missing(self) -> KeyUnavailable:
+        raise NotImplementedError
+
+    def _lacks(self, key: str) -> KeyUnavailable:
+        return KeyUnavailable(
+            f"{self.where[0].upper()}{self.where[1:]} does not hold key {key}, which this store's "
+            "secrets are sealed with (was it replaced?); nothing was changed",
+            f"Restore the {self.what} that holds it from your backup, {START_OVER}",
+        )
+
+    what = "key"
 
     def keys(self) -> dict[str, bytes]:
         keys = self._load()
@@ -56,21 +82,27 @@ class _ListVault:
         return dict(keys)
 
     def active_key_id(self) -> str:
-        keys = self._load()
-        if not keys:
-            raise self._missing()
-        return keys[0][0]
+        return next(iter(self.keys()))
 
-    def _missing(self) -> KeyUnavailable:
-        raise NotImplementedError
+    def key(self, key: str) -> bytes | None:
+        return self.keys().get(key)
+
+    def check_holds(self, key: str) -> None:
+        if self.key(key) is None:
+            raise self._lacks(key)
+
+    def ensure_key(self) -> tuple[str, bool]:
+        existing = self._load()
+        if existing:
+            return existing[0][0], False
+        return self.add_key(), True
+
+    def known_key_ids(self) -> frozenset[str] | None:
+        return None
 
     def add_key(self) -> str:
-        try:
-            existing = self._load()
-        except KeyUnavailable:
-            existing = []
         key = new_key()
-        self._save([(key_id(key), key), *existing])
+        self._save([(key_id(key), key), *self._load()])
         return key_id(key)
 
     def retire(self, key_ids: Sequence[str]) -> None:
@@ -78,40 +110,79 @@ class _ListVault:
 
 
 class KeyFileVault(_ListVault):
+    what = "key file"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = f"the key file {path}"
 
-    def _load(self) -> list[tuple[str, bytes]]:
+    def _text(self) -> str | None:
         try:
-            text = self.path.read_text(encoding="ascii")
+            return self.path.read_text(encoding="ascii")
         except FileNotFoundError:
-            raise self._missing() from None
+            return None
         except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
             raise KeyUnavailable(
-                f"Cannot read the key file {self.path} ({error})", "Check its permissions"
+                f"Cannot read the key file {self.path} ({reason}); nothing was changed",
+                "Check its permissions",
             ) from None
+
+    def _damaged(self) -> KeyUnavailable:
+        return KeyUnavailable(
+            f"The key file {self.path} is damaged; nothing was changed",
+            f"Restore it from your backup, {START_OVER}",
+        )
+
+    def _load(self) -> list[tuple[str, bytes]]:
+        text = self._text()
+        if text is None:
+            return []
         try:
             return parse_keys(text)
         except (ValueError, binascii.Error):
-            raise KeyUnavailable(
-                f"The key file {self.path} is damaged; nothing was changed", "Restore it from your backup"
-            ) from None
+            raise self._damaged() from None
+
+    def known_key_ids(self) -> frozenset[str] | None:
+        """The ids in the file, read without the AES library (for `auth list`'s `locked`)."""
+        try:
+            text = self._text()
+            return frozenset() if text is None else frozenset(i for i, _ in parse_key_list(text))
+        except (KeyUnavailable, ValueError, binascii.Error):
+            return None
 
     def _missing(self) -> KeyUnavailable:
         return KeyUnavailable(
-            f"The encryption key file {self.path} is missing; nothing was changed",
-            "Restore it from your backup (the stored secrets cannot be read without it)",
+            f"The encryption key file {self.path} is missing, and the stored secrets are sealed with it; "
+            "nothing was changed",
+            f"Restore it from your backup, {START_OVER}",
         )
 
     def _save(self, keys: list[tuple[str, bytes]]) -> None:
         from code_mesh.adapters.files.private_file import write_private_file
 
-        write_private_file(self.path, format_keys(keys))
+        # Through a symlink to the file itself: the link stays, the file it names is replaced
+        # (atomically, in its own directory), so no copy of an old key is left behind.
+        target = Path(os.path.realpath(self.path))
+        try:
+            write_private_file(target, format_keys(keys))
+        except OSError as error:
+            raise KeyUnavailable(
+                f"Cannot write the key file {described_key_file(self.path, target)} "
+                f"({error.strerror or type(error).__name__}); nothing was changed",
+                "Reading commands still work; to change keys, make CODE_MESH_HOME and its files writable "
+                "for you",
+            ) from None
+
+
+def described_key_file(path: Path, target: Path) -> str:
+    return str(path) if target == path else f"{path} (-> {target})"
 
 
 class KeychainVault(_ListVault):
     """The OS keychain through keyring; one entry per code-mesh home."""
+
+    what = "keychain entry"
 
     def __init__(self, home: Path) -> None:
         import keyring
@@ -124,28 +195,37 @@ class KeychainVault(_ListVault):
         try:
             text = self._keyring.get_password(KEYCHAIN_SERVICE, self._username)
         except Exception as error:  # keyring backends raise their own types
-            raise KeyUnavailable(
-                f"The OS keychain did not answer ({type(error).__name__}); nothing was changed",
-                "Unlock the keychain and try again",
-            ) from None
+            raise keychain_unavailable(type(error).__name__) from None
         if text is None:
             return []
         try:
             return parse_keys(text)
         except (ValueError, binascii.Error):
             raise KeyUnavailable(
-                f"The keychain entry {KEYCHAIN_SERVICE}/{self._username} is damaged", "Restore it"
+                f"The keychain entry {KEYCHAIN_SERVICE}/{self._username} is damaged; nothing was changed",
+                f"Restore it, {START_OVER}",
             ) from None
 
     def _missing(self) -> KeyUnavailable:
         return KeyUnavailable(
-            f"The OS keychain has no code-mesh key (service {KEYCHAIN_SERVICE}, account {self._username}); "
-            "nothing was changed",
-            "Restore the keychain entry (the stored secrets cannot be read without it)",
+            f"The OS keychain has no code-mesh key (service {KEYCHAIN_SERVICE}, account {self._username}), "
+            "and the stored secrets are sealed with it; nothing was changed",
+            f"Restore the keychain entry, {START_OVER}",
         )
 
     def _save(self, keys: list[tuple[str, bytes]]) -> None:
-        self._keyring.set_password(KEYCHAIN_SERVICE, self._username, format_keys(keys))
+        try:
+            self._keyring.set_password(KEYCHAIN_SERVICE, self._username, format_keys(keys))
+        except Exception as error:
+            raise keychain_unavailable(type(error).__name__) from None
+
+
+def keychain_unavailable(reason: str) -> KeyUnavailable:
+    """Not the same as a missing key: the key may well be there, out of reach from this session."""
+    return KeyUnavailable(
+        f"The OS keychain that holds this store's key is not available here ({reason}); nothing was changed",
+        "Run code-mesh in a session where the keychain is unlocked (not, say, over SSH), or unlock it",
+    )
 
 
 def keychain_usable() -> bool:
@@ -164,49 +244,76 @@ def keychain_usable() -> bool:
     )
 
 
-def derive_key(passphrase: str, salt_hex: str) -> bytes:
-    return hashlib.scrypt(passphrase.encode("utf-8"), salt=bytes.fromhex(salt_hex), dklen=KEY_BYTES, **SCRYPT)
-
-
 def new_salt() -> str:
     return os.urandom(16).hex()
 
 
 class PassphraseVault:
-    """Keys derived from CODE_MESH_PASSPHRASE with scrypt; the salts live in the store's meta."""
+    """Keys derived from CODE_MESH_PASSPHRASE with scrypt; the salts live in the store's meta.
 
-    where = "the key derived from CODE_MESH_PASSPHRASE (is it the passphrase the store was made with?)"
+    `salts` are the store's as read under the key lock; `save_salts` writes a changed list
+    back (a rotation's own short transaction, before and after the re-seal)."""
 
-    def __init__(self, passphrase: str, database: Path, pending_salts: Sequence[str] = ()) -> None:
+    where = "the key derived from CODE_MESH_PASSPHRASE"
+
+    def __init__(
+        self, passphrase: str, salts: Sequence[str], save_salts: Callable[[list[str]], None] | None = None
+    ) -> None:
         self._passphrase = passphrase
-        self._database = database
-        self._pending = list(pending_salts)
-        """Salts chosen for a store whose meta is still being written (its first migration)."""
-
-    def _salts(self) -> list[str]:
-        from code_mesh.adapters.store.store_meta import PASSPHRASE_SALTS, read_meta
-
-        return read_meta(self._database).get(PASSPHRASE_SALTS, "").split() or self._pending
+        self._salts = list(salts)
+        self._save_salts = save_salts
+        for salt in self._salts:
+            try:
+                bytes.fromhex(salt)
+            except ValueError:
+                raise KeyUnavailable(
+                    "The store's passphrase salts (store_meta passphrase_salts) are damaged; "
+                    "nothing was changed",
+                    f"Restore auth.db from a backup, {START_OVER}",
+                ) from None
 
     def keys(self) -> dict[str, bytes]:
-        derived = [derive_key(self._passphrase, salt) for salt in self._salts()]
+        derived = [derive_key(self._passphrase, salt) for salt in self._salts]
+        if not derived:
+            raise KeyUnavailable("The store records no passphrase salt", "Run `code-mesh auth doctor`")
         return {key_id(key): key for key in derived}
 
     def active_key_id(self) -> str:
-        salts = self._salts()
-        if not salts:
-            raise KeyUnavailable("The store records no passphrase salt", "Run `code-mesh auth doctor`")
-        return key_id(derive_key(self._passphrase, salts[0]))
+        return next(iter(self.keys()))
+
+    def key(self, key: str) -> bytes | None:
+        """Derived salt by salt, newest first, until one gives `key`: after a rotation that is
+        the first, so a login derives one key, not one per salt."""
+        for salt in self._salts:
+            derived = derive_key(self._passphrase, salt)
+            if key_id(derived) == key:
+                return derived
+        return None
+
+    def check_holds(self, key: str) -> None:
+        if self.key(key) is None:
+            raise KeyUnavailable(
+                "CODE_MESH_PASSPHRASE does not match this store's passphrase (its secrets are sealed "
+                f"with key {key}); nothing was changed",
+                f"Set CODE_MESH_PASSPHRASE to the passphrase the store was made with, {START_OVER}",
+            )
+
+    def ensure_key(self) -> tuple[str, bool]:
+        return self.active_key_id(), False
+
+    def known_key_ids(self) -> frozenset[str] | None:
+        return None  # deriving is not cheap
+
+    def _store(self, salts: list[str]) -> None:
+        if self._save_salts is None:
+            raise RuntimeError("this passphrase vault cannot change the store's salts")
+        self._save_salts(salts)
+        self._salts = salts
 
     def add_key(self) -> str:
-        from code_mesh.adapters.store.store_meta import PASSPHRASE_SALTS, write_meta
-
         salt = new_salt()
-        write_meta(self._database, {PASSPHRASE_SALTS: " ".join([salt, *self._salts()])})
+        self._store([salt, *self._salts])
         return key_id(derive_key(self._passphrase, salt))
 
     def retire(self, key_ids: Sequence[str]) -> None:
-        from code_mesh.adapters.store.store_meta import PASSPHRASE_SALTS, write_meta
-
-        kept = [s for s in self._salts() if key_id(derive_key(self._passphrase, s)) not in key_ids]
-        write_meta(self._database, {PASSPHRASE_SALTS: " ".join(kept)})
+        self._store([s for s in self._salts if key_id(derive_key(self._passphrase, s)) not in key_ids])

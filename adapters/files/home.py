@@ -45,23 +45,34 @@ def resolve_home(environ: Mapping[str, str]) -> Home:
     return Home(root.absolute())
 
 
-def _refuse_foreign(path: Path, owner: int) -> None:
+def _refuse_foreign(label: str, owner: int) -> None:
     """Another user's file would let that user read or plant credentials: never use it."""
     if owner != os.getuid():
         raise StoreUnavailable(
-            f"{path} belongs to another user (uid {owner}), so code-mesh will not use it; "
+            f"{label} belongs to another user (uid {owner}), so code-mesh will not use it; "
             "nothing was changed",
             "Use your own CODE_MESH_HOME, or have the owner remove the file",
         )
 
 
+def described(path: Path) -> str:
+    """The path as people should read it: a symlink shows where it leads."""
+    return f"{path} (-> {os.path.realpath(path)})" if path.is_symlink() else str(path)
+
+
+STORE_FILES = ("auth.db", "key")
+"""Files that must be regular files: a symlink to a device or a FIFO is refused, not used."""
+
+
 def _narrow(path: Path, wanted: int, warn: Callable[[str], None]) -> None:
-    info = path.lstat()
-    _refuse_foreign(path, info.st_uid)
+    """The one rule for symlinks in the home: follow them, and check and narrow what they lead
+    to (its owner, its kind, its mode), as if it stood here (SPEC section 1)."""
+    info = path.stat()  # follows a symlink: the target is what holds the secrets
+    _refuse_foreign(described(path), info.st_uid)
     mode = stat.S_IMODE(info.st_mode)
     if mode & ~wanted:
-        path.chmod(wanted)
-        warn(f"{path} was open to other users (mode {mode:04o}); narrowed to {wanted:04o}")
+        os.chmod(path, wanted)  # follows a symlink too: the target is narrowed, never the link
+        warn(f"{described(path)} was open to other users (mode {mode:04o}); narrowed to {wanted:04o}")
 
 
 def prepare_home(home: Home, warn: Callable[[str], None]) -> None:
@@ -69,8 +80,9 @@ def prepare_home(home: Home, warn: Callable[[str], None]) -> None:
     root = home.root
     try:
         if not root.is_dir():
-            root.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-            root.chmod(DIRECTORY_MODE)
+            made = Path(os.path.realpath(root))  # a symlinked home that leads nowhere yet: make its target
+            made.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+            made.chmod(DIRECTORY_MODE)
         _narrow(root, DIRECTORY_MODE, warn)
         removed = remove_dead_writers_leftovers(root)
         if removed:
@@ -81,14 +93,20 @@ def prepare_home(home: Home, warn: Callable[[str], None]) -> None:
         for entry in os.scandir(root):
             path = Path(entry.path)
             try:
-                if entry.is_symlink():
-                    continue
-                if entry.is_dir():
+                kind = path.stat().st_mode
+                if stat.S_ISDIR(kind):
                     _narrow(path, DIRECTORY_MODE, warn)
-                elif entry.is_file():
+                elif stat.S_ISREG(kind):
                     _narrow(path, FILE_MODE, warn)
+                elif entry.name in STORE_FILES:
+                    raise StoreUnavailable(
+                        f"{described(path)} is not a regular file, so code-mesh will not use it; "
+                        "nothing was changed",
+                        "Move it aside (or restore the file from your backup)",
+                    )
             except FileNotFoundError:
-                # Another process's -wal/-shm or temporary file went away meanwhile: nothing to narrow.
+                # Another process's -wal/-shm or temporary file went away meanwhile (or a
+                # symlink leads nowhere): nothing to narrow.
                 continue
     except OSError as error:
         reason = error.strerror or type(error).__name__

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from code_mesh.application.ports import CredentialWrite
+from code_mesh.application.ports import CredentialWrite, Reencryption, Unreadable
 from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
@@ -50,9 +50,12 @@ class _MemoryRepository:
         ordered = sorted(self._rows.items(), key=lambda item: (item[0][0], -item[1].activation, item[0][1]))
         return [self._stored(key, row, self._active_key(key[0]) == key) for key, row in ordered]
 
-    def summaries(self) -> list[CredentialSummary]:
-        summaries = [stored.summary() for stored in self.all()]
+    def summaries(self, provider: ProviderId | None = None) -> list[CredentialSummary]:
+        summaries = [s.summary() for s in self.all() if provider is None or s.provider == provider]
         return sorted(summaries, key=lambda c: (c.provider, not c.active, c.account))
+
+    def all_readable(self) -> tuple[list[StoredCredential], list[Unreadable]]:
+        return self.all(), []  # nothing is sealed in memory, so everything opens
 
     def _require_writable(self) -> None:
         if not self._writable:
@@ -115,9 +118,12 @@ class InMemoryCredentialStore:
     def reading(self) -> Iterator[_MemoryRepository]:
         yield _MemoryRepository(dict(self._rows), writable=False)
 
-    def reencrypt(self, key_id: str) -> int:
+    def active_key_id(self) -> str | None:
+        return None  # nothing is sealed in memory
+
+    def reencrypt(self, key_id: str) -> Reencryption:
         """Nothing is encrypted in memory; the count is what a real store would re-seal."""
-        return len(self._rows)
+        return Reencryption(len(self._rows), (), frozenset({key_id}))
 
     def check_writable(self, provider: ProviderId, account: AccountName) -> None:
         """Memory can always be written: a write transaction that changes nothing."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.adapters.store.file_lock import exclusive_lock
 from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
+from code_mesh.adapters.store.sqlite_connect import connect
 from code_mesh.domain.errors import DiskFull, StoreUnavailable
 
 MIGRATIONS_PACKAGE = "code_mesh.migrations"
@@ -34,7 +35,7 @@ def read_revision(path: Path) -> str | None:
     if path.is_dir():
         raise _unreadable(path, "it is a directory, not a file")
     try:
-        connection = sqlite3.connect(path, timeout=60)
+        connection = connect(path)
         try:
             tables = connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"

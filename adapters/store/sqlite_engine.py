@@ -9,23 +9,35 @@ is waited for (busy timeout) instead of failing half-way.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
+from code_mesh.adapters.store.sqlite_connect import read_only_uri
+
 BUSY_TIMEOUT_SECONDS = 60.0
 BEGIN_OPTION = "code_mesh_begin"
 
 
 def make_engine(path: Path) -> Engine:
-    """An engine on `path`; `BEGIN IMMEDIATE` unless the connection asks for DEFERRED."""
-    engine = create_engine(
-        f"sqlite:///{path}",
-        poolclass=NullPool,
-        connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
-    )
+    """An engine on `path`; `BEGIN IMMEDIATE` unless the connection asks for DEFERRED.
+    Where this user cannot write, reads go through sqlite_connect's read-only URI."""
+    uri = read_only_uri(path)
+    if uri is not None:
+        engine = create_engine(
+            "sqlite://",
+            poolclass=NullPool,
+            creator=lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS),
+        )
+    else:
+        engine = create_engine(
+            f"sqlite:///{path}",
+            poolclass=NullPool,
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+        )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

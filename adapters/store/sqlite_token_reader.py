@@ -1,11 +1,12 @@
 """The narrow read port of the `auth token` hot path, on the standard library's sqlite3.
 
-It answers only when everything is ordinary: the home and the store private, the
-schema at head, the key cheap to reach (a key file, or a passphrase), the secret
-opening cleanly. Anything else returns None, and the full path (which narrows
-permissions, migrates, reaches the keychain and explains problems) takes over. It
-never writes and never creates the store. Its only import beyond the standard
-library is the AES-GCM primitive.
+It answers only when everything is ordinary: the home, the store and the key file
+private (each checked where a symlink leads), the schema at head, the key cheap to
+reach (a key file, or a passphrase on a passphrase store), the secret opening
+cleanly. Anything else returns None, and the full path (which narrows permissions,
+migrates, reaches the keychain and explains problems) takes over. It never writes
+and never creates the store. Its only import beyond the standard library is the
+AES-GCM primitive.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import stat
 from collections.abc import Mapping
 
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
+from code_mesh.adapters.store.sqlite_connect import connect
 from code_mesh.application.fresh_token import TokenRecord
 
 _PRIVATE = 0o077
@@ -36,22 +38,29 @@ def _is_private(path: str, want_directory: bool) -> bool:
 
 
 def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, bytes] | None:
-    """The keys, when cheap to reach. The OS keychain is left to the full path (no keyring here)."""
+    """The keys, when cheap to reach. The OS keychain is left to the full path (no keyring here),
+    and so is a passphrase set on a store that does not use one (the full path refuses it)."""
     mode = meta.get("protection")
-    if mode == "keyfile":
+    passphrase = environ.get("CODE_MESH_PASSPHRASE")
+    if mode == "keyfile" and not passphrase:
         from code_mesh.adapters.crypto.key_list import parse_key_list
 
+        key_file = os.path.join(home, "key")
+        if not _is_private(key_file, False):
+            return None  # the full path narrows it and says so
         try:
-            with open(os.path.join(home, "key"), encoding="ascii") as handle:
+            with open(key_file, encoding="ascii") as handle:
                 return dict(parse_key_list(handle.read()))
         except (OSError, ValueError):
             return None
-    passphrase = environ.get("CODE_MESH_PASSPHRASE")
     if mode == "passphrase" and passphrase:
-        from code_mesh.adapters.crypto.key_vaults import derive_key, key_id
+        from code_mesh.adapters.crypto.key_list import derive_key, key_id
 
         salts = meta.get("passphrase_salts", "").split()[:1]
-        return {key_id(key): key for key in (derive_key(passphrase, salt) for salt in salts)}
+        try:
+            return {key_id(key): key for key in (derive_key(passphrase, salt) for salt in salts)}
+        except (ValueError, UnicodeError):
+            return None  # damaged salts, a passphrase that is not text: the full path says so
     return None
 
 
@@ -67,7 +76,7 @@ class SqliteTokenReader:
         if not (_is_private(self._home, True) and _is_private(self._database, False)):
             return None
         try:
-            connection = sqlite3.connect(self._database, timeout=60)
+            connection = connect(self._database)
         except sqlite3.Error:
             return None
         try:

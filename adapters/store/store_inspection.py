@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from pathlib import Path
 
-from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home
+from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home, described
 from code_mesh.adapters.files.private_file import leftover_temporary_files
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
-from code_mesh.adapters.store.store_meta import PROTECTION, describe_protection, read_meta
+from code_mesh.adapters.store.sqlite_connect import connect
+from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
 
 
 class SqliteInspector:
@@ -23,22 +25,26 @@ class SqliteInspector:
         return self._loose
 
     def _find_loose_permissions(self) -> list[str]:
+        """Checked where symlinks lead, as the home's own narrowing does (adapters/files/home.py)."""
         found = []
-        paths = [self._home.root, *(entry.path for entry in os.scandir(self._home.root))]
+        paths = [self._home.root, *(Path(entry.path) for entry in os.scandir(self._home.root))]
         for path in paths:
-            info = os.lstat(path)
-            if stat.S_ISLNK(info.st_mode):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue  # a file that went away meanwhile, or a symlink that leads nowhere
+            if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
                 continue
             wanted = DIRECTORY_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
             mode = stat.S_IMODE(info.st_mode)
             if mode & ~wanted:
-                found.append(f"{path} is {mode:04o}")
+                found.append(f"{described(path)} is {mode:04o}")
         return found
 
     def _query(self, sql: str) -> list[str]:
         if not self._home.database.is_file():  # sqlite3.connect would create an empty store
             raise sqlite3.DatabaseError(f"{self._home.database} is not a file")
-        connection = sqlite3.connect(self._home.database, timeout=60)
+        connection = connect(self._home.database)
         try:
             return [str(row[0]) for row in connection.execute(sql).fetchall()]
         finally:
@@ -78,4 +84,4 @@ class SqliteInspector:
         return [str(path) for path in leftover_temporary_files(self._home.root)]
 
     def protection(self) -> str:
-        return describe_protection(read_meta(self._home.database).get(PROTECTION), self._home.root)
+        return describe_protection(read_key_record(self._home.database), self._home.root)

@@ -30,7 +30,10 @@ def export(
 ) -> int:
     """Export the store as auth.json (secrets in the clear, file mode 0600)."""
     store = bootstrap.open_store()
-    encoded = export_credentials(store, FORMATS[format])
+    exported = export_credentials(store, FORMATS[format])
+    encoded = exported.encoded
+    for unreadable in exported.unreadable:
+        warn(f"{unreadable.label} left out: {unreadable.reason.message}")
     for label in encoded.left_out:
         warn(f"{label} left out: the {format} format has no place for this custom credential")
     if output == "-":

@@ -18,6 +18,7 @@ _STATUS_COLOURS = {
     Status.EXPIRED: "33",
     Status.NEEDS_LOGIN: "31",
     Status.NOT_AUTHENTICATED: "2",
+    Status.LOCKED: "31",
 }
 
 
@@ -26,6 +27,8 @@ def describe_status(row: CredentialRow, now: float) -> str:
         return "not authenticated"
     if row.status is Status.NEEDS_LOGIN:
         return "needs login"
+    if row.status is Status.LOCKED:
+        return "locked (key not at hand)"
     if row.status is Status.EXPIRED:
         return "expired (refreshed on use)"
     text = "authenticated"
@@ -83,6 +86,8 @@ def list_credentials_command(
     say()
     if any(row.shadowed_by for row in rows):
         say("A set environment variable is used instead of its provider's stored credentials.")
+    if any(row.status is Status.LOCKED for row in rows):
+        say(f"locked: the key that opens them is not at hand. {bootstrap.way_out_of_locked()}")
     say("* the active account of its provider")
     say(f"Store: {store.location}")
     say(f"Secrets: {bootstrap.protection()}")

@@ -56,7 +56,7 @@ def test_passphrase_round_trip_and_wrong_passphrase(cli: CliRunner, home: Path) 
     before = dump(home)
     wrong = cli("auth", "token", "openai", env={"CODE_MESH_PASSPHRASE": "wrong"})
     assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
-    assert "CODE_MESH_PASSPHRASE" in wrong.stderr and "is it the passphrase" in wrong.stderr
+    assert "CODE_MESH_PASSPHRASE does not match this store's passphrase" in wrong.stderr
     missing = cli("auth", "token", "openai")
     assert missing.returncode == 1 and "CODE_MESH_PASSPHRASE" in missing.stderr
     assert dump(home) == before

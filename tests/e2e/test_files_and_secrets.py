@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -519,8 +520,7 @@ def test_a_locks_path_that_is_a_file_is_one_line(cli: CliRunner, home: Path) -> 
     write_config(home, '[providers.my-idp]\ntoken_url = "http://127.0.0.1:9/token"\nclient_id = "c"\n')
     assert _import(cli, document).returncode == 0
     before = sealed_rows(home)
-    (home / "locks" / "schema.lock").unlink()
-    (home / "locks").rmdir()
+    shutil.rmtree(home / "locks")
     (home / "locks").write_text("not a directory")
     (home / "locks").chmod(0o600)
     for arguments in (("auth", "refresh", "my-idp"), ("auth", "token", "my-idp")):

@@ -11,6 +11,8 @@ import pytest
 from conftest import CliRunner, clean_environment
 
 HEAVY = ("cyclopts", "sqlalchemy", "alembic", "httpx", "rich", "keyring")
+NOT_NEEDED = ("pathlib", "re", "hashlib", "json")
+"""Standard modules a fresh key-file token does not need (each costs a few hundred µs)."""
 
 
 def modules_loaded_by(home: Path, *arguments: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
@@ -46,6 +48,7 @@ def test_fresh_token_imports_nothing_heavy(
     modules, stdout = modules_loaded_by(home, "auth", "token", provider)
     assert stdout == expected + "\n"
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
+    assert modules.isdisjoint(NOT_NEEDED), sorted(modules & set(NOT_NEEDED))
     assert "sqlite3" in modules
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from code_mesh.adapters.crypto.field_cipher import FieldCipher
-from code_mesh.adapters.crypto.key_vaults import KeyFileVault
+from code_mesh.adapters.crypto.key_vaults import KeyFileVault, new_salt
+from code_mesh.adapters.store.file_lock import FileKeyLock
 from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.adapters.store.schema_migrator import ensure_schema
 from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
 from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
-from code_mesh.adapters.store.store_meta import KEYFILE, PROTECTION, nothing_sealed, write_meta
+from code_mesh.adapters.store.store_meta import KEYFILE
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -36,9 +37,8 @@ def make_sqlite_store(tmp_path: Path) -> SqliteCredentialStore:
     home.mkdir(mode=0o700)
     database = home / "auth.db"
     ensure_schema(database, home / "locks" / "schema.lock")
-    write_meta(database, {PROTECTION: KEYFILE})
-    cipher = FieldCipher(lambda: KeyFileVault(home / "key"), lambda: nothing_sealed(database))
-    return SqliteCredentialStore(database, cipher)
+    cipher = FieldCipher(lambda record: KeyFileVault(home / "key"), lambda: KEYFILE, new_salt)
+    return SqliteCredentialStore(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -144,6 +144,17 @@ class TestCredentialStoreContract:
                 (OPENAI, WORK),
                 (OPENAI, DEFAULT),
             ]
+
+    def test_summaries_of_one_provider_and_all_readable(self, store: CredentialStore) -> None:
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("k")))
+            repository.save(OPENAI, WORK, ApiKey(Secret("w")))
+            repository.save(ANTHROPIC, DEFAULT, ApiKey(Secret("a")))
+        with store.reading() as repository:
+            everything = repository.summaries()
+            assert repository.summaries(OPENAI) == [s for s in everything if s.provider == OPENAI]
+            assert repository.all_readable() == (repository.all(), [])
+            assert not any(summary.locked for summary in everything)
 
     def test_all_is_ordered_by_provider_then_most_recently_activated(self, store: CredentialStore) -> None:
         """The order in which the accounts would become active: what an export keeps."""

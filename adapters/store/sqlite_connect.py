@@ -1,0 +1,38 @@
+"""Opening the store's file with the standard library's sqlite3, also where it cannot be written.
+
+SQLite opens a WAL database for reading only if it can create the WAL index (the
+`-shm` file) beside it, or finds one. In a home this user cannot write (a read-only
+directory, a read-only mount) whose last writer cleaned up, neither holds, and every
+read fails with "attempt to write a readonly database". Then, and only when no WAL
+content is left over (it would be ignored), the file is opened as immutable: it cannot
+change while nobody can write here. Reading works where writing cannot (issue R3);
+a write then fails in SQLite with its own read-only error. On the `auth token` path:
+the standard library's os and sqlite3 only (no pathlib).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+
+def read_only_uri(database: str | os.PathLike[str]) -> str | None:
+    """The URI to read `database` with when the ordinary open cannot work, else None."""
+    path = os.path.abspath(database)
+    if os.access(os.path.dirname(path), os.W_OK) or os.path.exists(path + "-shm"):
+        return None
+    try:
+        if os.path.getsize(path + "-wal") > 0:
+            return None  # committed data still in the WAL: reading without it would be wrong
+    except OSError:
+        pass
+    escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{escaped}?immutable=1"
+
+
+def connect(database: str | os.PathLike[str], timeout: float = 60.0) -> sqlite3.Connection:
+    """sqlite3.connect, read-only where this user cannot write (see above)."""
+    uri = read_only_uri(database)
+    if uri is not None:
+        return sqlite3.connect(uri, uri=True, timeout=timeout)
+    return sqlite3.connect(database, timeout=timeout)
