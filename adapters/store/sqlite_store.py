@@ -175,6 +175,7 @@ _CREDENTIAL_COLUMNS = (
     "account_id",
     "enterprise_url",
     "scopes",
+    "has_refresh_token",
 )
 
 
@@ -182,6 +183,7 @@ def columns_for(credential: Credential, fields: _Fields) -> dict[str, Any]:
     """The credential's fields as column values, secrets sealed; every type sets every column."""
     values: dict[str, Any] = dict.fromkeys(_CREDENTIAL_COLUMNS)
     values["type"] = credential.type
+    values["has_refresh_token"] = False
     if isinstance(credential, ApiKey):
         values["api_key"] = fields.seal("api_key", credential.key.reveal())
     elif isinstance(credential, OAuthToken):
@@ -195,6 +197,7 @@ def columns_for(credential: Credential, fields: _Fields) -> dict[str, Any]:
             account_id=credential.account_id,
             enterprise_url=credential.enterprise_url,
             scopes=credential.scopes,
+            has_refresh_token=credential.refresh_token is not None,
         )
     else:
         plain = json.dumps({name: value.reveal() for name, value in credential.data.items()}, sort_keys=True)
@@ -278,7 +281,7 @@ class SqliteRepository:
             table.c.account,
             table.c.type,
             table.c.expires_at,
-            table.c.refresh_token.is_not(None).label("can_refresh"),
+            table.c.has_refresh_token.label("can_refresh"),
             table.c.needs_login,
             *(func.substr(table.c[column], 1, 40).label(f"sealed_{column}") for column in SECRET_COLUMNS),
         ).order_by(table.c.provider, table.c.activation.desc(), table.c.account)

@@ -23,7 +23,7 @@ from code_mesh.application.fresh_token import TokenRecord
 _PRIVATE = 0o077
 _META_QUERY = "SELECT name, value FROM store_meta WHERE name IN ('protection', 'passphrase_salts')"
 _QUERY = (
-    "SELECT account, type, api_key, access_token, refresh_token IS NOT NULL, custom_data,"
+    "SELECT account, type, api_key, access_token, has_refresh_token, custom_data,"
     " expires_at, needs_login FROM credentials WHERE provider = ?"
 )
 

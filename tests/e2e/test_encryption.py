@@ -155,7 +155,7 @@ def test_a_foundation_store_is_upgraded_in_place(cli: CliRunner, home: Path) -> 
     assert cli("auth", "token", "openai").stdout == "sk-plain-openai\n"
     assert cli("auth", "token", "anthropic").stdout == "at-plain-anthropic\n"
     connection = sqlite3.connect(home / "auth.db")
-    assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+    assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
     connection.execute("VACUUM")  # drop freed pages that may still hold the old plaintext
     connection.close()
     assert b"sk-plain-openai" not in raw_bytes(home) and b"at-plain-anthropic" not in raw_bytes(home)
