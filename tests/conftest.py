@@ -13,6 +13,7 @@ import pytest
 
 if TYPE_CHECKING:
     from cli_process import CliProcess
+    from launcher import Launcher
 
 PROVIDER_VARIABLES = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 
@@ -93,3 +94,25 @@ def spawn(home: Path) -> Iterator[Callable[..., CliProcess]]:
         if process.process.poll() is None:
             process.process.kill()
             process.finish(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def launcher() -> Iterator[Launcher]:
+    """One interpreter that imported the installed code-mesh once and forks a real process per
+    command (tests/launcher.py): many-process tests stay fast."""
+    from launcher import Launcher
+
+    with Launcher() as started:
+        yield started
+
+
+@pytest.fixture
+def run(launcher: Launcher, home: Path) -> CliRunner:
+    """`code-mesh ARGS` in a fresh real process forked by the launcher, `home` as CODE_MESH_HOME."""
+
+    def command(
+        *arguments: str, input: str = "", env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return launcher.cli(home, *arguments, input=input, env=env)
+
+    return command

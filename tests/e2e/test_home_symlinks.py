@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,6 @@ import pytest
 from conftest import CliRunner
 from launcher import Launcher
 from store_reader import decrypted_rows, store_key_id
-
-
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as started:
-        yield started
-
-
-@pytest.fixture
-def run(launcher: Launcher, home: Path) -> CliRunner:
-    def command(*arguments: str, input: str = "", env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return launcher.cli(home, *arguments, input=input, env=env)
-
-    return command
 
 
 def mode(path: Path) -> int:

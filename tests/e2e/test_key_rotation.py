@@ -9,7 +9,6 @@ and the store must record that key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,6 @@ SEEDED_SECRETS = {
     ("anthropic", "default"): "at-seed",
     ("azure", "default"): '{"api_key": "az-seed", "endpoint": "https://e"}',
 }
-
-
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as started:
-        yield started
 
 
 def seed(launcher: Launcher, home: Path, env: dict[str, str] | None) -> None:

@@ -8,34 +8,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from conftest import CliRunner
-from launcher import Launcher
 from store_reader import decrypted_rows, sealed_rows, store_key_id
 
 TESTS = Path(__file__).resolve().parents[1]
 PASSPHRASE = "correct horse battery staple"
 START_OVER = "`code-mesh auth logout --all --yes`"
-
-
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as started:
-        yield started
-
-
-@pytest.fixture
-def run(launcher: Launcher, home: Path) -> CliRunner:
-    """`code-mesh ARGS` in a fresh real process forked by the launcher (see tests/launcher.py)."""
-
-    def command(*arguments: str, input: str = "", env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return launcher.cli(home, *arguments, input=input, env=env)
-
-    return command
 
 
 def one_line(stderr: str) -> str:
