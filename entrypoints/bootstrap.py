@@ -361,3 +361,27 @@ class _LazyRefresher:
 
     def refresh(self, credential: OAuthToken, now: float) -> OAuthToken:
         return refresher_for(self._provider).refresh(credential, now)
+
+
+def reset() -> None:
+    """Forget what a run cached (the open store, the settings, the HTTP client), so a program
+    that runs the CLI more than once in one process (tests do) starts every run afresh."""
+    if open_store.cache_info().currsize:
+        open_store().dispose()
+    if gateway.cache_info().currsize:
+        gateway().close()
+    open_store.cache_clear()
+    settings.cache_clear()
+    gateway.cache_clear()
+
+
+def store_as_found() -> SqliteCredentialStore:
+    """The home's store opened for reading only, as it is (`auth doctor`): never created,
+    migrated, or its files narrowed; the caller has seen that it exists at the current schema."""
+    from code_mesh.adapters.store.sqlite_engine import make_engine
+    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+
+    database = home().database
+    return SqliteCredentialStore(
+        database, _cipher(), engine=make_engine(database, looking_only=True), key_lock=key_lock()
+    )
