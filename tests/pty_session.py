@@ -61,7 +61,7 @@ class Session:
 
     def expect_hidden_prompt(self, provider_name: str) -> None:
         """The key prompt is shown, and the terminal really has echo off while it waits."""
-        self.expect(f"? API key for {provider_name} {HIDDEN_PROMPT}")
+        self.expect(f"? {provider_name} API key {HIDDEN_PROMPT}")
         assert not self.child.getecho(), "terminal echo is on at the API-key prompt"
 
     def finish(self) -> int:

@@ -103,7 +103,7 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
     Bounded: a key is at most 64 KiB, so `--with-key < /dev/zero` ends at once, and more
     than that is refused before anything is stored (the domain's gate says so)."""
     if sys.stdin.isatty():
-        return Secret(prompter.secret(f"? API key for {profile.name} (input hidden): "))
+        return Secret(prompter.secret(f"? {profile.name} API key (input hidden): "))
     # Scripts: the key comes on standard input, never as an argument.
     try:
         if with_key:
@@ -172,7 +172,9 @@ def methods_help(profiles: list[ProviderProfile]) -> str:
     for profile in profiles:
         by_methods.setdefault(profile.methods, []).append(profile.id)
     lines = [f"{', '.join(ids)}: {', '.join(methods)}" for methods, ids in by_methods.items()]
-    custom = profile_for(ProviderId("your-own"), CustomProvider(None, True, True)).methods
+    custom = profile_for(
+        ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
+    ).methods
     lines.append(f"a provider of your own (config.toml): {', '.join(custom)}")
     return "Login method; the default is the provider's first. " + "; ".join(lines) + "."
 
