@@ -182,6 +182,14 @@ def methods_help(profiles: list[ProviderProfile]) -> str:
 _METHODS_HELP = methods_help(list(BUILTIN_PROVIDERS.values()))
 
 
+def _complete_method(_context: object) -> list[str]:
+    """Every login method a provider can have, for shell completion."""
+    custom = profile_for(
+        ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
+    )
+    return list(dict.fromkeys(m for p in [*BUILTIN_PROVIDERS.values(), custom] for m in p.methods))
+
+
 def login(
     provider: Annotated[
         str | None,
@@ -189,7 +197,7 @@ def login(
     ] = None,
     /,
     *,
-    method: Annotated[str | None, Parameter(help=_METHODS_HELP)] = None,
+    method: Annotated[str | None, Parameter(help=_METHODS_HELP, completer=_complete_method)] = None,
     account: Annotated[str, Parameter(help="Account name, for several logins to one provider.")] = DEFAULT,
     with_key: Annotated[
         bool, Parameter(negative=(), help="Read an API key from standard input (for scripts).")

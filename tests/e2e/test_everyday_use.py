@@ -425,7 +425,7 @@ def _bash_completes(home: Path, script: str, *words: str) -> list[str]:
     return result.stdout.split()
 
 
-def test_bash_completes_commands_and_provider_ids(cli: CliRunner, home: Path, tmp_path: Path) -> None:
+def test_bash_completes_commands_provider_ids_and_methods(cli: CliRunner, home: Path, tmp_path: Path) -> None:
     script = tmp_path / "code-mesh.bash"
     script.write_text(cli("completion", "bash").stdout)
     offered = _bash_completes(home, str(script), "code-mesh", "auth", "l")
@@ -434,6 +434,8 @@ def test_bash_completes_commands_and_provider_ids(cli: CliRunner, home: Path, tm
     write_config(home, '[providers.my-idp]\nname = "My IdP"\n')
     providers = _bash_completes(home, str(script), "code-mesh", "auth", "token", "")
     assert {"openai", "anthropic", "github-copilot", "my-idp"} <= set(providers), providers
+    methods = _bash_completes(home, str(script), "code-mesh", "auth", "login", "--method", "")
+    assert {"claude-max", "console", "api-key", "device", "oauth"} <= set(methods), methods
 
 
 # -- the small things ---------------------------------------------------------------------------
