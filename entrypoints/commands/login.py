@@ -166,16 +166,19 @@ def _log_in_with_oauth(
     )
 
 
+_YOUR_OWN = profile_for(
+    ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
+)
+"""A provider of your own that config.toml describes fully: every method such a one can have."""
+
+
 def methods_help(profiles: list[ProviderProfile]) -> str:
     """--method's help: each provider's methods, default first, read from the providers' data."""
     by_methods: dict[tuple[str, ...], list[str]] = {}
     for profile in profiles:
         by_methods.setdefault(profile.methods, []).append(profile.id)
     lines = [f"{', '.join(ids)}: {', '.join(methods)}" for methods, ids in by_methods.items()]
-    custom = profile_for(
-        ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
-    ).methods
-    lines.append(f"a provider of your own (config.toml): {', '.join(custom)}")
+    lines.append(f"a provider of your own (config.toml): {', '.join(_YOUR_OWN.methods)}")
     return "Login method; the default is the provider's first. " + "; ".join(lines) + "."
 
 
@@ -184,10 +187,7 @@ _METHODS_HELP = methods_help(list(BUILTIN_PROVIDERS.values()))
 
 def _complete_method(_context: object) -> list[str]:
     """Every login method a provider can have, for shell completion."""
-    custom = profile_for(
-        ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
-    )
-    return list(dict.fromkeys(m for p in [*BUILTIN_PROVIDERS.values(), custom] for m in p.methods))
+    return list(dict.fromkeys(m for p in [*BUILTIN_PROVIDERS.values(), _YOUR_OWN] for m in p.methods))
 
 
 def login(
