@@ -12,7 +12,7 @@ from code_mesh.domain.text_rules import looks_like_secret
 from code_mesh.domain.wording import with_suggestion
 
 
-def secret_argument_error(provider: ProviderId | None = None) -> CommandLineError:
+def secret_argument_error(provider: str | None = None) -> CommandLineError:
     """What is said, whatever the command, when an argument looks like a key or a token: it is
     not shown (it may already be in the shell's history), and how a key is given instead."""
     pipe = key_pipe_command(provider or "PROVIDER")
