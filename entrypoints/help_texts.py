@@ -16,15 +16,11 @@ USAGE: dict[tuple[str, ...], str] = {
 
 EXAMPLES: dict[tuple[str, ...], str] = {
     # Each line fits 80 columns: cyclopts wraps longer ones mid-word.
-    (): """Examples:
-  code-mesh auth login                  # choose a provider and how to log in
-  code-mesh auth list                   # what is stored, and what is set
-  code-mesh --debug auth token openai   # log HTTP and store operations
-  code-mesh completion bash             # a completion script (or zsh, fish)
-
---debug, or CODE_MESH_DEBUG=1, logs to stderr with secrets redacted.
-Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG,
-CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG, CODE_MESH_HTTP_TIMEOUT, NO_COLOR.""",
+    # Short on purpose: `code-mesh --help` is measured (benchmarks/startup.py), and rich takes
+    # about a millisecond to lay out every few lines of it.
+    (): """Every command's --help has examples. Completion: code-mesh completion SHELL.
+Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,
+CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.""",
     ("auth", "login"): """Examples:
   code-mesh auth login                  # pick a provider and a method
   code-mesh auth login anthropic --method claude-max
