@@ -64,14 +64,43 @@ class _Redactor(logging.Filter):
         return True
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a line is logged (a caller may have replaced it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+_handler: logging.Handler | None = None
+
+
 def enable_debug_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("code-mesh debug: %(name)s: %(message)s"))
-    handler.addFilter(_Redactor())
+    global _handler
+    if _handler is not None:
+        return
+    _handler = _CurrentStderr()
+    _handler.setFormatter(logging.Formatter("code-mesh debug: %(name)s: %(message)s"))
+    _handler.addFilter(_Redactor())
     root = logging.getLogger(LOGGER_NAME)
-    root.addHandler(handler)
+    root.addHandler(_handler)
     root.setLevel(logging.DEBUG)
     root.propagate = False
+
+
+def disable_debug_logging() -> None:
+    """The end of a run: a later run in the same process starts without debug output."""
+    global _handler
+    if _handler is None:
+        return
+    root = logging.getLogger(LOGGER_NAME)
+    root.removeHandler(_handler)
+    root.setLevel(logging.NOTSET)
+    _handler = None
 
 
 def http_hooks(component: str) -> dict[str, list[Any]]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from code_mesh.application.ports import CredentialStore
+from code_mesh.application.settings import Settings
 from code_mesh.domain.credentials import Status
 from code_mesh.domain.errors import CodeMeshError, KeyUnavailable
 from code_mesh.domain.providers import profile_for
+from code_mesh.domain.wording import counted
 
 
 class Level(StrEnum):
@@ -51,6 +53,10 @@ class StoreInspector(Protocol):
         """(the store's schema revision or None when unreadable, the newest this code knows)."""
         ...
 
+    def known_revisions(self) -> frozenset[str]:
+        """Every revision this code can migrate from (a store at one of them is just older)."""
+        ...
+
     def leftover_files(self) -> list[str]:
         """Temporary files in the home a killed writer left (an export's hold secrets in the clear)."""
         ...
@@ -62,7 +68,9 @@ def _key_check(store: CredentialStore, protection: str) -> Check:
     """Every secret opens, or which do not and why: a key not at hand (locked) comes with
     both ways out (restore it, or start over), a damaged value with a new login."""
     with store.reading() as repository:
-        _, unreadable = repository.all_readable()
+        readable, unreadable = repository.all_readable()
+    if not readable and not unreadable:
+        return Check("key", Level.OK, "no key yet: the first credential stored makes one")
     locked = [item for item in unreadable if isinstance(item.reason, KeyUnavailable)]
     damaged = [item for item in unreadable if not isinstance(item.reason, KeyUnavailable)]
     if locked:
@@ -110,11 +118,23 @@ def store_file_checks(inspector: StoreInspector) -> list[Check]:
             )
         )
     revision, head = inspector.revision()
-    if revision is not None:  # None: nothing readable, which the integrity check has said
+    if revision is None:  # nothing readable, which the integrity check has said
+        pass
+    elif revision == head:
+        checks.append(Check("schema", Level.OK, f"schema revision {revision} (current)"))
+    elif revision in inspector.known_revisions():
         checks.append(
-            Check("schema", Level.OK, f"schema revision {revision} (current)")
-            if revision == head
-            else Check(
+            Check(
+                "schema",
+                Level.WARNING,
+                f"schema revision {revision}, older than {head}: the next command that uses the store "
+                "brings it up to date (doctor only looks, so the other checks wait for that)",
+                "Run `code-mesh auth list`, then `code-mesh auth doctor` again",
+            )
+        )
+    else:
+        checks.append(
+            Check(
                 "schema",
                 Level.PROBLEM,
                 f"schema revision {revision}, this code-mesh expects {head}",
@@ -131,6 +151,32 @@ def store_file_checks(inspector: StoreInspector) -> list[Check]:
         )
         if leftovers
         else Check("leftovers", Level.OK, "no temporary file left behind by an interrupted write")
+    )
+    return checks
+
+
+def config_check(load: Callable[[], Settings]) -> Check:
+    """config.toml as every command reads it: a file that `auth list` refuses is a problem."""
+    try:
+        settings = load()
+    except CodeMeshError as error:
+        return Check("config", Level.PROBLEM, error.message, error.next_step)
+    if settings.source is None:
+        return Check("config", Level.OK, "no config.toml: built-in settings")
+    return Check("config", Level.OK, f"{settings.source} is valid")
+
+
+def missing_store_checks(inspector: StoreInspector, location: str) -> list[Check]:
+    """A home without a store: what its files say, and that there is no store yet (doctor
+    never creates one)."""
+    checks = [check for check in store_file_checks(inspector) if check.name != "integrity"]
+    checks.append(
+        Check(
+            "store",
+            Level.WARNING,
+            f"no store at {location} yet, so no credential to check",
+            "Log in (`code-mesh auth login`) or import an auth.json (`code-mesh auth import`) to create it",
+        )
     )
     return checks
 
@@ -176,7 +222,11 @@ def run_checks(
         checks.append(Check("credentials", Level.OK, "expired, refreshed on next use: " + ", ".join(stale)))
     else:
         checks.append(
-            Check("credentials", Level.OK, f"{len(summaries)} stored, none expired or needing a login")
+            Check(
+                "credentials",
+                Level.OK,
+                f"{counted(len(summaries), 'credential')} stored, none expired or needing a login",
+            )
         )
     shadowed: set[str] = set()
     for summary in summaries:

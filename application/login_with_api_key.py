@@ -12,8 +12,9 @@ from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
 
 
-def key_pipe_command(provider: ProviderId) -> str:
-    """How a script hands over a key: on standard input, never as an argument (SPEC section 3)."""
+def key_pipe_command(provider: str) -> str:
+    """How a script hands over a key: on standard input, never as an argument (SPEC section 3).
+    `provider` is an id, or the placeholder PROVIDER."""
     return f'`printf %s "$KEY" | code-mesh auth login {provider} --with-key`'
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.errors import NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.wording import with_suggestion
 
 CredentialKey = tuple[ProviderId, AccountName]
 
@@ -30,7 +31,8 @@ def plan_logout(
 ) -> tuple[CredentialKey, ...]:
     """What a logout would remove; NotLoggedIn when that is nothing."""
     with store.reading() as repository:
-        stored = repository.summaries(provider)
+        everything = repository.summaries()
+    stored = [c for c in everything if provider is None or c.provider == provider]
     if provider is None:
         targets = [(c.provider, c.account) for c in stored]
         if not targets:
@@ -40,7 +42,9 @@ def plan_logout(
     if not of_provider:
         raise NotLoggedIn(
             f"Nothing is stored for {provider}",
-            "Run `code-mesh auth list` to see what is stored",
+            with_suggestion(
+                provider, [c.provider for c in everything], "Run `code-mesh auth list` to see what is stored"
+            ),
         )
     if every_account:
         return tuple((c.provider, c.account) for c in of_provider)
@@ -51,7 +55,9 @@ def plan_logout(
         listed = ", ".join(c.account for c in of_provider)
         raise NotLoggedIn(
             f"{provider} has no stored account {account!s} (stored: {listed})",
-            "Run `code-mesh auth list` to see what is stored",
+            with_suggestion(
+                account, [c.account for c in of_provider], "Run `code-mesh auth list` to see what is stored"
+            ),
         )
     return ((provider, account),)
 

@@ -16,10 +16,11 @@ from code_mesh.domain.credentials import (
 )
 from code_mesh.domain.errors import CodeMeshError, InvalidInput, NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.providers import profile_for
+from code_mesh.domain.providers import BUILTIN_PROVIDERS, profile_for
 from code_mesh.domain.rules import custom_token_field, header_safe
 from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import one_line
+from code_mesh.domain.wording import with_suggestion
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,19 @@ def find_credential(
     """The named account, or the active one; NotLoggedIn when there is none."""
     with store.reading() as repository:
         found = repository.active(provider) if account is None else repository.get(provider, account)
-    if found is not None:
-        return found
-    if account is None:
-        raise NotLoggedIn(f"Not logged in to {provider}", f"Run `code-mesh auth login {provider}`")
+        if found is not None:
+            return found
+        everything = repository.summaries()
+    accounts = [c.account for c in everything if c.provider == provider]
+    named = f" --account {account}" if account else ""
+    login = f"Run `code-mesh auth login {provider}{named}`"
+    if account is None or not accounts:
+        providers = [*(c.provider for c in everything), *BUILTIN_PROVIDERS]
+        what = f"{provider} has no stored account {account!s}" if account else f"Not logged in to {provider}"
+        raise NotLoggedIn(what, with_suggestion(provider, providers, login))
     raise NotLoggedIn(
-        f"{provider} has no stored account {account!s}",
-        f"Run `code-mesh auth login {provider} --account {account}`",
+        f"{provider} has no stored account {account!s} (stored: {', '.join(accounts)})",
+        with_suggestion(account, accounts, login),
     )
 
 

@@ -110,3 +110,14 @@ class DiskFull(StoreUnavailable):
 
     def __init__(self, what: str, next_step: str = "Free some space and run the command again") -> None:
         super().__init__(f"The disk is full: {what}", next_step)
+
+
+class NoInput(CodeMeshError):
+    """Standard input ended (Ctrl-D) where an answer was needed: nothing was done (exit 1)."""
+
+    def __init__(
+        self,
+        message: str = "No input: standard input ended (Ctrl-D) before an answer; nothing was changed",
+        next_step: str | None = "Run the command again and answer the prompt",
+    ) -> None:
+        super().__init__(message, next_step)

@@ -11,6 +11,8 @@ are described, never quoted: the value may be a secret.
 
 from __future__ import annotations
 
+import itertools
+
 from code_mesh.domain.rules import MAX_SECRET_BYTES
 
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
@@ -62,3 +64,106 @@ def name_problem(value: str) -> str | None:
     if not value.isprintable():
         return "holds a line break, a control or an invisible character"
     return None
+
+
+SECRET_PREFIXES = (
+    "sk-",  # OpenAI (sk-proj-), Anthropic (sk-ant-), OpenRouter (sk-or-), DeepSeek …
+    "gho_",  # GitHub OAuth token
+    "ghp_",  # GitHub personal access token (classic)
+    "ghu_",  # GitHub user-to-server token (what Copilot's device flow returns)
+    "ghs_",  # GitHub server-to-server token
+    "ghr_",  # GitHub refresh token
+    "github_pat_",  # GitHub fine-grained personal access token
+    "xai-",  # xAI
+    "AIza",  # Google API key (Gemini)
+    "gsk_",  # Groq
+    "hf_",  # Hugging Face
+    "glpat-",  # GitLab personal access token
+    "pplx-",  # Perplexity
+    "r8_",  # Replicate
+    "xoxb-",  # Slack bot token
+    "xoxp-",  # Slack user token
+    "AKIA",  # AWS access key id
+    "ya29.",  # Google OAuth access token
+    "eyJ",  # a JWT (base64 of '{"')
+    "npm_",  # npm
+    "pypi-",  # PyPI
+)
+"""How the keys and tokens of well-known services start (their published formats)."""
+
+_PIECE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.+~/")
+_SEPARATORS = frozenset("_-.+~/")
+_MIN_AFTER_PREFIX = 12
+"""A prefix alone is not enough: `xai-proxy` is a fine provider id, `xai-9fK2…` is a key."""
+_MIN_RANDOM_SEGMENT = 16
+_MIN_RANDOM_WORD = 24
+
+
+def _entropy(text: str) -> float:
+    """Shannon entropy in bits per character: about 4.5 for random base62, 2 to 3 for words."""
+    import math
+
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def _segments(piece: str) -> list[str]:
+    segment: list[str] = []
+    found: list[str] = []
+    for char in piece:
+        if char in _SEPARATORS:
+            found.append("".join(segment))
+            segment = []
+        else:
+            segment.append(char)
+    found.append("".join(segment))
+    return [s for s in found if s]
+
+
+def _is_secret_piece(piece: str) -> bool:
+    for prefix in SECRET_PREFIXES:
+        rest = piece[len(prefix) :]
+        if (
+            piece.startswith(prefix)
+            and len(rest) >= _MIN_AFTER_PREFIX
+            and any(c.isdigit() or c.isupper() for c in rest)
+        ):
+            return True
+    # Random text mixes letters and digits, or upper and lower case, in long stretches; names,
+    # paths and model ids do not (`claude-3-5-sonnet-20241022` is short words and a date).
+    for segment in _segments(piece):
+        if len(segment) < _MIN_RANDOM_SEGMENT:
+            continue
+        mixes_digits = any(c.isdigit() for c in segment) and any(c.isalpha() for c in segment)
+        if mixes_digits and _entropy(segment) >= 3.0:
+            return True
+        case_changes = sum(a.isupper() != b.isupper() for a, b in itertools.pairwise(segment))
+        if case_changes * 3 >= len(segment) and _entropy(segment) >= 3.5:
+            return True
+    # base64url cut short by its own `-` and `_`: long, and every kind of character.
+    classes = all(any(test(c) for c in piece) for test in (str.isupper, str.islower, str.isdigit))
+    return len(piece) >= _MIN_RANDOM_WORD and "/" not in piece and classes and _entropy(piece) >= 4.0
+
+
+def secret_pieces(text: str) -> list[str]:
+    """The parts of `text` (a command-line argument, say) that look like a key or a token:
+    a known prefix followed by more, or a long random-looking word. Messages hide these."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for char in [*text, " "]:
+        if char in _PIECE_CHARS:
+            current.append(char)
+            continue
+        if current:
+            piece = "".join(current)
+            if _is_secret_piece(piece):
+                pieces.append(piece)
+            current = []
+    return pieces
+
+
+def looks_like_secret(text: str) -> bool:
+    """Whether `text` holds something that looks like a key or a token (see secret_pieces)."""
+    return bool(secret_pieces(text))

@@ -2,23 +2,65 @@
 
 from __future__ import annotations
 
-from code_mesh.domain.errors import CommandLineError, InvalidIdentifier
+import contextlib
+
+from code_mesh.application.login_with_api_key import key_pipe_command
+from code_mesh.domain.errors import CodeMeshError, CommandLineError, InvalidIdentifier
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.rules import is_valid_identifier
+from code_mesh.domain.text_rules import looks_like_secret
+from code_mesh.domain.wording import with_suggestion
+
+
+def secret_argument_error(provider: str | None = None) -> CommandLineError:
+    """What is said, whatever the command, when an argument looks like a key or a token: it is
+    not shown (it may already be in the shell's history), and how a key is given instead."""
+    pipe = key_pipe_command(provider or "PROVIDER")
+    return CommandLineError(
+        "An argument looks like a key or a token, and code-mesh never takes a secret as an argument "
+        "(it is not shown here; nothing was stored)",
+        f"Pass a key on standard input instead: {pipe}",
+    )
+
+
+def known_provider_ids() -> list[str]:
+    """The ids worth suggesting or completing: the built-in ones and config.toml's own."""
+    from code_mesh.domain.providers import BUILTIN_PROVIDERS
+    from code_mesh.entrypoints import bootstrap
+
+    ids = list(BUILTIN_PROVIDERS)
+    with contextlib.suppress(CodeMeshError):  # a broken config.toml is said where it matters
+        ids += [str(p) for p in bootstrap.settings().configured_custom_providers()]
+    return ids
 
 
 def provider_argument(text: str) -> ProviderId:
+    if looks_like_secret(text):
+        raise secret_argument_error()
     try:
         return ProviderId(text)
     except InvalidIdentifier as error:
-        raise CommandLineError(str(error), "Run `code-mesh auth list` to see provider ids") from None
+        listing = "Run `code-mesh auth list` to see provider ids"
+        raise CommandLineError(str(error), with_suggestion(text, known_provider_ids(), listing)) from None
 
 
 def account_argument(text: str) -> AccountName:
+    if looks_like_secret(text):
+        raise secret_argument_error()
     try:
         return AccountName(text)
     except InvalidIdentifier as error:
-        raise CommandLineError(str(error), "Run `code-mesh auth list` to see account names") from None
+        lowered = text.lower()
+        candidates = [lowered] if is_valid_identifier(lowered) else []
+        raise CommandLineError(
+            str(error), with_suggestion(text, candidates, "Run `code-mesh auth list` to see account names")
+        ) from None
 
 
 def optional_account(text: str | None) -> AccountName | None:
     return None if text is None else account_argument(text)
+
+
+def complete_provider(_context: object) -> list[str]:
+    """Provider ids for shell completion (cyclopts calls this at TAB time)."""
+    return known_provider_ids()

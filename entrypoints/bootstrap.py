@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from code_mesh.adapters.files.home import Home, prepare_home, resolve_home
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.text import one_line
+from code_mesh.domain.wording import counted
 from code_mesh.entrypoints.output import notice, warn
 
 if TYPE_CHECKING:
@@ -40,14 +42,22 @@ def home() -> Home:
     return resolve_home(environment())
 
 
-def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], None]:
-    """First use: import the auth.json a Code Mesh CLI left in the home, all or none.
+@dataclass
+class _FirstUse:
+    """What first use did with the home's auth.json; said once the new store is in place (a
+    full disk can still stop it after the import)."""
 
-    The number imported is appended to `taken`; the caller says so once the new store is
-    in place (a full disk can still stop it after the import)."""
+    taken: int | None = None
+    left_alone: bool = False
+
+
+def _take_over_auth_json(source: Path, outcome: _FirstUse) -> Callable[[Path], None]:
+    """First use: import the auth.json a Code Mesh CLI left in the home, all or none; but
+    never one that code-mesh's own `auth export` wrote (SPEC section 1): deleting auth.db must
+    not bring back an old plaintext copy of it."""
 
     def populate(new_store: Path) -> None:
-        from code_mesh.adapters.files.auth_json import detect_format
+        from code_mesh.adapters.files.auth_json import detect_format, written_by_code_mesh
         from code_mesh.adapters.files.text_input import AUTH_JSON_LIMIT, UnreadableText, read_text_file
         from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
         from code_mesh.application.import_credentials import import_credentials
@@ -59,6 +69,9 @@ def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], Non
                 f"Found {source} from an earlier Code Mesh but it {error.problem}; no store was created",
                 f"{error.next_step}, or move the file aside",
             ) from None
+        if written_by_code_mesh(text):
+            outcome.left_alone = True
+            return
         try:
             entries = detect_format(text).decode(text)
         except CodeMeshError as error:
@@ -72,7 +85,7 @@ def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], Non
             import_credentials(store, entries)
         finally:
             store.dispose()
-        taken.append(len(entries))
+        outcome.taken = len(entries)
 
     return populate
 
@@ -220,13 +233,18 @@ def open_store() -> SqliteCredentialStore:
     where = home()
     prepare_home(where, warn)
     taking_over = where.auth_json if where.auth_json.is_file() else None
-    taken: list[int] = []
-    populate = _take_over_auth_json(taking_over, taken) if taking_over else None
+    first_use = _FirstUse()
+    populate = _take_over_auth_json(taking_over, first_use) if taking_over else None
     created = ensure_schema(
         where.database, where.schema_lock, populate, _migration_attributes, taking_over=taking_over
     )
-    if created and taken:
-        notice(f"Took over {taken[0]} credential(s) from {taking_over} (first use).")
+    if created and first_use.taken is not None:
+        notice(f"Took over {counted(first_use.taken, 'credential')} from {taking_over} (first use).")
+    if created and first_use.left_alone:
+        notice(
+            f"Left {taking_over} alone: code-mesh's own `auth export` wrote it, so it is not taken over "
+            "on first use; `code-mesh auth import` brings it back."
+        )
     return SqliteCredentialStore(where.database, _cipher(), key_lock=key_lock())
 
 
@@ -361,3 +379,27 @@ class _LazyRefresher:
 
     def refresh(self, credential: OAuthToken, now: float) -> OAuthToken:
         return refresher_for(self._provider).refresh(credential, now)
+
+
+def reset() -> None:
+    """Forget what a run cached (the open store, the settings, the HTTP client), so a program
+    that runs the CLI more than once in one process (tests do) starts every run afresh."""
+    if open_store.cache_info().currsize:
+        open_store().dispose()
+    if gateway.cache_info().currsize:
+        gateway().close()
+    open_store.cache_clear()
+    settings.cache_clear()
+    gateway.cache_clear()
+
+
+def store_as_found() -> SqliteCredentialStore:
+    """The home's store opened for reading only, as it is (`auth doctor`): never created,
+    migrated, or its files narrowed; the caller has seen that it exists at the current schema."""
+    from code_mesh.adapters.store.sqlite_engine import make_engine
+    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+
+    database = home().database
+    return SqliteCredentialStore(
+        database, _cipher(), engine=make_engine(database, looking_only=True), key_lock=key_lock()
+    )

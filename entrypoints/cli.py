@@ -13,9 +13,41 @@ from cyclopts import App
 from cyclopts.exceptions import CycloptsError
 
 from code_mesh import __version__
-from code_mesh.domain.errors import CodeMeshError, DiskFull
+from code_mesh.domain.errors import CodeMeshError, DiskFull, NoInput
 from code_mesh.domain.rules import debug_setting
-from code_mesh.entrypoints.output import error_line, warn
+from code_mesh.domain.text_rules import secret_pieces
+from code_mesh.entrypoints.help_texts import EXAMPLES, USAGE
+from code_mesh.entrypoints.output import error_line, hidden_in, hide, shown, warn
+
+_arguments: list[str] = []
+"""The command line of the current run, for the one line said about a secret given in it."""
+
+_LOGIN_OPTIONS_WITH_VALUES = ("--account", "--method")
+
+
+def _login_provider(arguments: list[str]) -> str | None:
+    """PROVIDER of `auth login PROVIDER …` when it is a plain id, for the hint to pipe a key in."""
+    from code_mesh.domain.rules import is_valid_identifier
+
+    if arguments[:2] != ["auth", "login"]:
+        return None
+    words = iter(arguments[2:])
+    for word in words:
+        if word in _LOGIN_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if is_valid_identifier(word) and not secret_pieces(word) else None
+    return None
+
+
+def _secret_given(line: str) -> str | None:
+    """The line to say instead of a command-line error that would quote what looks like a
+    secret (SPEC section 1: never echoed): that it is not shown, and how a key is passed."""
+    if not hidden_in(line):
+        return None
+    from code_mesh.entrypoints.arguments import secret_argument_error
+
+    return secret_argument_error(_login_provider(_arguments)).one_line()
 
 
 def _one_line_usage_error(error: CycloptsError) -> object:
@@ -23,7 +55,8 @@ def _one_line_usage_error(error: CycloptsError) -> object:
     from rich.text import Text
 
     message = " ".join(str(error).split())
-    return Text(f"code-mesh: error: {message} (see `code-mesh --help`)")
+    line = _secret_given(message) or f"{message} (see `code-mesh --help`)"
+    return Text(f"code-mesh: error: {shown(line)}")
 
 
 def _error_console() -> object:
@@ -35,7 +68,8 @@ def _error_console() -> object:
 app = App(
     name="code-mesh",
     help="The credential layer for AI coding tools.",
-    version=__version__,
+    help_epilogue=EXAMPLES[()],
+    version=f"code-mesh {__version__}",
     error_formatter=_one_line_usage_error,
     error_console=_error_console(),
     result_action="return_value",
@@ -67,9 +101,35 @@ _AUTH_COMMANDS = (
 key = App(name="key", help="Manage the key that encrypts stored secrets.")
 auth.command(key)
 key.command(f"{_COMMANDS}.key:rotate", name="rotate", help="Re-encrypt every secret under a new key.")
-app.command(f"{_COMMANDS}.run:run", name="run", help="Send a message to a provider and stream the reply.")
+app.command(
+    f"{_COMMANDS}.run:run",
+    name="run",
+    help="Send a message to a provider and stream the reply.",
+    help_epilogue=EXAMPLES[("run",)],
+)
+app.command(
+    f"{_COMMANDS}.completion:completion",
+    name="completion",
+    help="Print a shell completion script (bash, zsh or fish).",
+    help_epilogue=EXAMPLES[("completion",)],
+)
 for name, target, summary in _AUTH_COMMANDS:
-    auth.command(f"{_COMMANDS}.{target}", name=name, help=summary, alias="ls" if name == "list" else None)
+    auth.command(
+        f"{_COMMANDS}.{target}",
+        name=name,
+        help=summary,
+        alias="ls" if name == "list" else None,
+        usage=USAGE.get(("auth", name)),
+        help_epilogue=EXAMPLES.get(("auth", name)),
+    )
+
+
+@app.command(name="--debug")
+def _debug_flag() -> None:
+    """Log HTTP requests and store operations to stderr, secrets redacted (CODE_MESH_DEBUG=1).
+
+    run() takes the flag out of the command line wherever it stands; this entry only shows it
+    in the help (and in shell completion)."""
 
 
 def _print_frames(error: BaseException) -> None:
@@ -94,7 +154,28 @@ def _print_frames(error: BaseException) -> None:
 
 
 def run(arguments: list[str]) -> int:
-    """Run the CLI; CodeMeshError becomes one line on stderr and its exit code."""
+    """Run the CLI; CodeMeshError becomes one line on stderr and its exit code.
+
+    Each run starts afresh (nothing cached by an earlier run in the same process is used), so
+    the CLI can be run in-process with other standard streams and another environment."""
+    debug_before = os.environ.get("CODE_MESH_DEBUG")
+    try:
+        return _run(arguments)
+    finally:
+        if debug_before is None:
+            os.environ.pop("CODE_MESH_DEBUG", None)  # --debug set it for this run only
+        else:
+            os.environ["CODE_MESH_DEBUG"] = debug_before
+        hide(())
+        if "code_mesh.entrypoints.bootstrap" in sys.modules:
+            sys.modules["code_mesh.entrypoints.bootstrap"].reset()
+        if "code_mesh.adapters.debug_log" in sys.modules:
+            sys.modules["code_mesh.adapters.debug_log"].disable_debug_logging()
+
+
+def _run(arguments: list[str]) -> int:
+    _arguments[:] = arguments
+    hide(piece for word in arguments for piece in secret_pieces(word))
     if "--debug" in arguments:
         arguments = [word for word in arguments if word != "--debug"]
         os.environ["CODE_MESH_DEBUG"] = "1"
@@ -111,8 +192,13 @@ def run(arguments: list[str]) -> int:
     try:
         result = app(arguments)
     except CodeMeshError as error:
-        error_line(error.one_line())
+        line = error.one_line()
+        error_line((_secret_given(line) if error.exit_code == 2 else None) or line)
         return error.exit_code
+    except EOFError:  # Ctrl-D at a prompt that did not say so itself
+        no_input = NoInput()
+        error_line(no_input.one_line())
+        return no_input.exit_code
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     except (KeyboardInterrupt, BrokenPipeError):

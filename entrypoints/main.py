@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     global _raise_interrupts
     arguments = sys.argv[1:] if argv is None else list(argv)
     # Files are private from the moment they exist, whatever umask the caller has.
-    os.umask(0o077)
+    umask_before = os.umask(0o077)
     if argv is None:
         sys.unraisablehook = _exit_on_unraisable_interrupt(sys.unraisablehook)  # type: ignore[assignment]
     try:
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         _raise_interrupts = False
+        if argv is not None:
+            os.umask(umask_before)  # called in-process (tests): the caller's umask again
         if argv is not None and _signal.getsignal(_signal.SIGINT) is _on_interrupt:
             # Called in-process (tests): leave the caller's Ctrl-C as it was (only the main
             # thread may set it).

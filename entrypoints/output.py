@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 
-from code_mesh.domain.text import for_terminal
+from code_mesh.domain.text import for_terminal, redact
 
 PROGRAM = "code-mesh"
+
+_hidden: list[str] = []
+"""What looked like a secret on the command line: never shown, whatever message quotes it."""
+
+
+def hide(pieces: Iterable[str]) -> None:
+    """From now on every line this module prints shows `pieces` as [redacted]."""
+    _hidden[:] = sorted(set(pieces))
+
+
+def hidden_in(text: str) -> bool:
+    """Whether `text` quotes something `hide` was given."""
+    return any(piece in text for piece in _hidden)
+
+
+def shown(text: str) -> str:
+    """`text` as it may be printed: what `hide` was given replaced by [redacted]."""
+    return redact(text, _hidden) if _hidden else text
 
 
 def _colour(stream: object) -> bool:
@@ -22,20 +41,20 @@ def paint(text: str, code: str, stream: object = None) -> str:
 
 def say(text: str = "") -> None:
     """A result line for the user, on stdout."""
-    print(text, flush=True)
+    print(shown(text), flush=True)
 
 
 def notice(text: str) -> None:
     """Something the user should know that is not the command's output, on stderr."""
-    print(text, file=sys.stderr, flush=True)
+    print(shown(text), file=sys.stderr, flush=True)
 
 
 def warn(text: str) -> None:
-    print(
-        f"{PROGRAM}: {paint('warning', '33', sys.stderr)}: {for_terminal(text)}", file=sys.stderr, flush=True
-    )
+    label = paint("warning", "33", sys.stderr)
+    print(f"{PROGRAM}: {label}: {for_terminal(shown(text))}", file=sys.stderr, flush=True)
 
 
 def error_line(text: str) -> None:
     """One error line; whatever a message quotes from outside cannot steer the terminal."""
-    print(f"{PROGRAM}: {paint('error', '31', sys.stderr)}: {for_terminal(text)}", file=sys.stderr, flush=True)
+    label = paint("error", "31", sys.stderr)
+    print(f"{PROGRAM}: {label}: {for_terminal(shown(text))}", file=sys.stderr, flush=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from code_mesh import __version__
 from code_mesh.application.auth_file import AuthFileEntry, EncodedAuthFile
 from code_mesh.domain.credentials import (
     ApiKey,
@@ -29,6 +30,21 @@ from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import one_line
 
 _NEXT_STEP = "Fix the file and import it again; nothing was imported"
+
+WRITTEN_BY = "written_by"
+"""The top-level field `auth export` marks its files with (SPEC section 1); every decoder
+ignores it, and first use leaves such a file alone rather than take it over."""
+WRITER = f"code-mesh {__version__}"
+
+
+def written_by_code_mesh(text: str) -> bool:
+    """Whether `text` is an auth.json that code-mesh's own `auth export` wrote."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    marker = document.get(WRITTEN_BY) if isinstance(document, dict) else None
+    return isinstance(marker, str) and marker.startswith("code-mesh")
 
 
 def _fail(where: str, problem: str) -> InvalidAuthFile:
@@ -237,7 +253,7 @@ class CodeMeshFormat:
                 document[str(stored.provider)] = entry
             else:
                 document[f"{stored.provider}:{stored.account}"] = entry
-        return EncodedAuthFile(_dump({"credentials": document}), len(document))
+        return EncodedAuthFile(_dump({WRITTEN_BY: WRITER, "credentials": document}), len(document))
 
 
 def _custom(where: str, data: object) -> Custom:
@@ -266,7 +282,11 @@ class OpencodeFormat:
         document = parse_json(text)
         if not isinstance(document, dict):
             raise InvalidAuthFile("auth.json in the opencode format must be a JSON object", _NEXT_STEP)
-        entries = [self._entry(key, value) for key, value in document.items()]
+        entries = [
+            self._entry(key, value)
+            for key, value in document.items()
+            if not (key == WRITTEN_BY and isinstance(value, str))  # our export's mark, not a provider
+        ]
         return _check_unique(entries)
 
     def _entry(self, key: str, value: object) -> AuthFileEntry:
@@ -339,7 +359,8 @@ class OpencodeFormat:
                 left_out.append(f"{stored.provider}:{stored.account}")
                 continue
             document[key] = entry
-        return EncodedAuthFile(_dump(document), len(document), tuple(left_out))
+        # opencode skips a top-level entry it cannot read as a credential, as it skips this one.
+        return EncodedAuthFile(_dump({WRITTEN_BY: WRITER, **document}), len(document), tuple(left_out))
 
 
 FORMATS: dict[str, CodeMeshFormat | OpencodeFormat] = {

@@ -59,6 +59,15 @@ def _refuse_newer(path: Path, revision: str) -> StoreUnavailable:
     )
 
 
+def revision_as_found(path: Path) -> str | None:
+    """The store's revision, read without changing anything (`auth doctor`): StoreUnavailable
+    for a file that is not a store, or one written by a newer code-mesh."""
+    revision = read_revision(path)
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise _refuse_newer(path, revision)
+    return revision
+
+
 MigrationAttributes = Callable[[Path], dict[str, object]]
 """Given the store about to be migrated, what its migrations need (the cipher, meta rows).
 

@@ -16,6 +16,11 @@ import os
 import sqlite3
 
 
+def _uri(path: str, query: str) -> str:
+    escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{escaped}?{query}"
+
+
 def read_only_uri(database: str | os.PathLike[str]) -> str | None:
     """The URI to read `database` with when the ordinary open cannot work, else None."""
     path = os.path.abspath(database)
@@ -26,8 +31,23 @@ def read_only_uri(database: str | os.PathLike[str]) -> str | None:
             return None  # committed data still in the WAL: reading without it would be wrong
     except OSError:
         pass
-    escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    return f"file:{escaped}?immutable=1"
+    return _uri(path, "immutable=1")
+
+
+def looking_only_uri(database: str | os.PathLike[str]) -> str:
+    """The URI that opens `database` only if it exists (it is never created). Run
+    `PRAGMA query_only` on the connection so that nothing can be written through it either.
+
+    Not `mode=ro`: a read-only connection creates the WAL's -wal and -shm files and cannot
+    remove them again, where an ordinary one, as the last to close, tidies them away."""
+    return read_only_uri(database) or _uri(os.path.abspath(database), "mode=rw")
+
+
+def connect_looking_only(database: str | os.PathLike[str], timeout: float = 60.0) -> sqlite3.Connection:
+    """A connection that can read `database` and change nothing in it (`auth doctor`)."""
+    connection = sqlite3.connect(looking_only_uri(database), uri=True, timeout=timeout)
+    connection.execute("PRAGMA query_only = ON")
+    return connection
 
 
 def connect(database: str | os.PathLike[str], timeout: float = 60.0) -> sqlite3.Connection:

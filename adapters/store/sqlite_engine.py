@@ -16,16 +16,17 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
-from code_mesh.adapters.store.sqlite_connect import read_only_uri
+from code_mesh.adapters.store.sqlite_connect import looking_only_uri, read_only_uri
 
 BUSY_TIMEOUT_SECONDS = 60.0
 BEGIN_OPTION = "code_mesh_begin"
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, *, looking_only: bool = False) -> Engine:
     """An engine on `path`; `BEGIN IMMEDIATE` unless the connection asks for DEFERRED.
-    Where this user cannot write, reads go through sqlite_connect's read-only URI."""
-    uri = read_only_uri(path)
+    Where this user cannot write, reads go through sqlite_connect's read-only URI;
+    `looking_only` opens it for reading only in any case (`auth doctor`)."""
+    uri = looking_only_uri(path) if looking_only else read_only_uri(path)
     if uri is not None:
         engine = create_engine(
             "sqlite://",
@@ -45,6 +46,8 @@ def make_engine(path: Path) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        if looking_only:
+            cursor.execute("PRAGMA query_only = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home, described
 from code_mesh.adapters.files.private_file import leftover_temporary_files
-from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
-from code_mesh.adapters.store.sqlite_connect import connect
+from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
+from code_mesh.adapters.store.sqlite_connect import connect_looking_only
 from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
 
 
 class SqliteInspector:
-    """Made before the store is opened: opening narrows permissions, and doctor must see them first."""
+    """Looks at the files as they are, changing nothing: no permission is narrowed, and the
+    store is opened for reading only (so `auth doctor`'s advice is never already stale)."""
 
     def __init__(self, home: Home) -> None:
         self._home = home
@@ -44,7 +45,7 @@ class SqliteInspector:
     def _query(self, sql: str) -> list[str]:
         if not self._home.database.is_file():  # sqlite3.connect would create an empty store
             raise sqlite3.DatabaseError(f"{self._home.database} is not a file")
-        connection = connect(self._home.database)
+        connection = connect_looking_only(self._home.database)
         try:
             return [str(row[0]) for row in connection.execute(sql).fetchall()]
         finally:
@@ -79,6 +80,9 @@ class SqliteInspector:
         except sqlite3.Error:
             return None, SCHEMA_HEAD
         return (rows[0] if rows else None), SCHEMA_HEAD
+
+    def known_revisions(self) -> frozenset[str]:
+        return frozenset(KNOWN_REVISIONS)
 
     def leftover_files(self) -> list[str]:
         return [str(path) for path in leftover_temporary_files(self._home.root)]

@@ -3,20 +3,23 @@ and the LoginView port (links, device codes, progress).
 
 Prompts are drawn on stderr so that stdout stays the command's output. The list
 reads raw keys: arrows or j/k move, a digit picks directly, Enter confirms, Ctrl-C
-interrupts (exit 130), Esc or q cancels (exit 1). It stays in raw mode while drawing,
-so keys typed ahead are never lost.
+interrupts (exit 130), Esc or q cancels (exit 1), Ctrl-D is "no input" (exit 1). It stays in
+raw mode while drawing, so keys typed ahead are never lost; once done, the list is erased and
+the choice is shown once in its place. Ctrl-D at any prompt is "no input" (NoInput), never a
+choice and never an empty answer.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from code_mesh.domain.errors import Cancelled
+from code_mesh.domain.errors import Cancelled, NoInput
 from code_mesh.domain.text import for_terminal
 
 _UP = {"\x1b[A", "\x1bOA", "k"}
@@ -38,6 +41,7 @@ class TerminalPrompter:
         out = sys.stderr
         out.write(f"? {title} (arrows or a number, Enter to confirm)\n")
         self._draw(options, selected, first=True)
+        chosen = False
         try:
             # TCSANOW: keys typed ahead (a paste, arrow then Enter) must not be discarded.
             tty.setraw(descriptor, termios.TCSANOW)
@@ -45,6 +49,8 @@ class TerminalPrompter:
                 key = self._read_key(descriptor)
                 if key == "\x03":
                     raise KeyboardInterrupt
+                if key in ("", "\x04"):  # the terminal went away, or Ctrl-D
+                    raise NoInput("No input: nothing was chosen (Ctrl-D); nothing was changed")
                 if key in ("\x1b", "q"):
                     raise Cancelled("Nothing was chosen; nothing was changed")
                 if key in _UP:
@@ -53,15 +59,19 @@ class TerminalPrompter:
                     selected = (selected + 1) % len(options)
                 elif key.isdigit() and 1 <= int(key) <= len(options):
                     selected = int(key) - 1
-                    self._draw(options, selected)
+                    chosen = True
                     break
                 elif key in _ENTER:
+                    chosen = True
                     break
                 self._draw(options, selected)
         finally:
             termios.tcsetattr(descriptor, termios.TCSANOW, saved)
-        out.write(f"  → {options[selected]}\n")
-        out.flush()
+            # The list (and its title) give way to one line: the choice, or nothing.
+            out.write(f"\x1b[{len(options) + 1}A\r\x1b[J")
+            if chosen:
+                out.write(f"{_answered(title, options[selected])}\n")
+            out.flush()
         return selected
 
     @staticmethod
@@ -86,13 +96,52 @@ class TerminalPrompter:
         out.flush()
 
     def secret(self, prompt: str) -> str:
-        return getpass.getpass(prompt, stream=sys.stderr)
+        return _hidden_line(prompt)
+
+    def line(self, prompt: str) -> str:
+        """One line typed at the terminal, with echo (a provider id)."""
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if not answer:
+            sys.stderr.write("\n")
+            raise NoInput()
+        return answer.strip()
 
     def confirm(self, question: str) -> bool:
         sys.stderr.write(f"? {question} [y/N] ")
         sys.stderr.flush()
         answer = sys.stdin.readline()
+        if not answer:  # Ctrl-D: not a "no", no answer at all
+            sys.stderr.write("\n")
+            raise NoInput()
         return answer.strip().lower() in ("y", "yes")
+
+
+def _answered(title: str, option: str) -> str:
+    """The line that replaces a list once chosen: the question and the option's first column
+    (`? Select a provider: OpenAI`, `? How do you want to log in? Enter an API key`)."""
+    name = re.split(r"\s{2,}", option.strip())[0]
+    return f"? {title} {name}" if title.endswith("?") else f"? {title}: {name}"
+
+
+def _hidden_line(prompt: str) -> str:
+    """A line read without echo; Ctrl-D is NoInput (getpass raises EOFError)."""
+    try:
+        return getpass.getpass(prompt, stream=sys.stderr)
+    except EOFError:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        raise NoInput() from None
+
+
+def saying_hidden(prompt: str) -> str:
+    """`prompt` telling that what is typed is not shown: `Code (CODE#STATE):` becomes
+    `Code (CODE#STATE, input hidden):`, `Key:` becomes `Key (input hidden):`."""
+    text = prompt.rstrip().removesuffix(":")
+    if text.endswith(")"):
+        return f"{text[:-1]}, input hidden): "
+    return f"{text} (input hidden): "
 
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -115,14 +164,14 @@ class TerminalLoginView:
 
     def read_answer(self, prompt: str) -> str:
         if sys.stdin.isatty():
-            # The code is a secret: read it without echo, like an API key.
-            return getpass.getpass(prompt, stream=sys.stderr)
+            # The code is a secret: read it without echo, like an API key, and say so.
+            return _hidden_line(saying_hidden(prompt))
         sys.stderr.write(prompt + "(reading one line from standard input)\n")
         sys.stderr.flush()
         line = sys.stdin.readline()
         if not line:
-            raise Cancelled(
-                "Standard input ended before an answer was given; nothing was stored",
+            raise NoInput(
+                "No input: standard input ended before an answer was given; nothing was stored",
                 "Pipe the answer in, or run the login at a terminal",
             )
         return line

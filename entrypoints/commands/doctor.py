@@ -1,4 +1,8 @@
-"""`code-mesh auth doctor`: check the store, its key and the credentials; exit 1 on a problem."""
+"""`code-mesh auth doctor`: check the store, its key and the credentials; exit 1 on a problem.
+
+It only looks: the store is opened for reading only, and is never created, migrated or
+narrowed, so what it reports is what is there (and its advice is never already carried out).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,18 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
+from code_mesh.adapters.store.schema_migrator import revision_as_found
+from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
 from code_mesh.adapters.store.store_inspection import SqliteInspector
-from code_mesh.application.doctor import Level, run_checks, unopenable_store_checks
+from code_mesh.application.doctor import (
+    Check,
+    Level,
+    config_check,
+    missing_store_checks,
+    run_checks,
+    store_file_checks,
+    unopenable_store_checks,
+)
 from code_mesh.domain.errors import StoreUnavailable
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
@@ -16,19 +30,31 @@ from code_mesh.entrypoints.output import paint, say
 _COLOURS = {Level.OK: "32", Level.WARNING: "33", Level.PROBLEM: "31"}
 
 
+def _store_checks() -> list[Check]:
+    where = bootstrap.home()
+    inspector = SqliteInspector(where)
+    if not where.database.exists() and not where.database.is_symlink():
+        return missing_store_checks(inspector, str(where.database))
+    try:
+        if revision_as_found(where.database) != SCHEMA_HEAD:  # older: the schema check says so
+            return store_file_checks(inspector)
+        store = bootstrap.store_as_found()
+        try:
+            return run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
+        finally:
+            store.dispose()
+    except StoreUnavailable as error:  # not SQLite, a directory, newer: the file checks still say why
+        return unopenable_store_checks(inspector, error)
+
+
 def doctor(
     *,
     json: Annotated[bool, Parameter(negative=(), help="Print the checks as JSON for scripts.")] = False,
 ) -> int:
-    """Check permissions, integrity, schema, the key and every secret, credentials and environment."""
-    inspector = SqliteInspector(bootstrap.home())  # before opening: opening narrows permissions
+    """Check config.toml, permissions, integrity, schema, the key and every secret, credentials
+    and environment; change nothing."""
     location = str(bootstrap.home().database)
-    try:
-        store = bootstrap.open_store()
-    except StoreUnavailable as error:  # not SQLite, a directory, newer: the file checks still say why
-        checks = unopenable_store_checks(inspector, error)
-    else:
-        checks = run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
+    checks = [config_check(bootstrap.settings), *_store_checks()]
     problem = any(check.level is Level.PROBLEM for check in checks)
     if json:
         say(json_module.dumps({"store": location, "checks": [c.as_json() for c in checks]}, indent=2))

@@ -13,6 +13,7 @@ from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.adapters.files.private_file import write_named_output
 from code_mesh.application.export_credentials import export_credentials
 from code_mesh.domain.errors import CodeMeshError, DiskFull
+from code_mesh.domain.wording import counted
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import notice, paint, warn
 
@@ -53,6 +54,7 @@ def export(
             f"Cannot write {destination} ({error.strerror or error})",
             "Choose another path with --output",
         ) from None
-    notice(f"{paint('✓', '32')} Exported {encoded.written} credential(s) to {destination} ({format} format).")
+    written = counted(encoded.written, "credential")
+    notice(f"{paint('✓', '32')} Exported {written} to {destination} ({format} format).")
     notice("  Reminder: this file holds your secrets in the clear; keep it private and delete it when done.")
     return 0

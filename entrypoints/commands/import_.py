@@ -16,6 +16,7 @@ from code_mesh.adapters.files.text_input import (
 )
 from code_mesh.application.import_credentials import ImportAction, import_credentials
 from code_mesh.domain.errors import InvalidAuthFile
+from code_mesh.domain.wording import counted
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
 
@@ -52,21 +53,29 @@ def import_credentials_command(
 ) -> int:
     """Import an auth.json (code-mesh or opencode layout): entries replace the same provider:account."""
     text, name = _read(path)
+    if not text.strip():
+        say(f"Nothing to import: {name} is empty; nothing was changed.")
+        return 0
     try:
         codec = detect_format(text) if format == "auto" else FORMATS[format]
         entries = codec.decode(text)
     except InvalidAuthFile as error:
         raise InvalidAuthFile(f"{name}: {error.message}", error.next_step) from None
+    if not entries:  # an export of an empty store comes back as it went
+        say(f"Nothing to import: {name} holds no credentials ({codec.name} format); nothing was changed.")
+        return 0
     store = bootstrap.open_store()
     planned = import_credentials(store, entries, dry_run=dry_run)
     if dry_run:
         for item in planned:
             say(f"{item.action.value:<9} {item.entry.label}")
-        say(f"Dry run: nothing was changed ({len(planned)} entries in {name}, {codec.name} format).")
+        say(
+            f"Dry run: nothing was changed ({counted(len(planned), 'entry')} in {name}, {codec.name} format)."
+        )
         return 0
     changed = sum(1 for item in planned if item.action is not ImportAction.UNCHANGED)
     say(
-        f"{paint('✓', '32')} Imported {len(planned)} credential(s) from {name} "
+        f"{paint('✓', '32')} Imported {counted(len(planned), 'credential')} from {name} "
         f"({codec.name} format; {changed} added or replaced, {len(planned) - changed} unchanged)."
     )
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from code_mesh.application.rotate_key import rotate_key
+from code_mesh.domain.wording import counted
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say, warn
 
@@ -16,7 +17,8 @@ def rotate() -> int:
         say("Nothing is encrypted yet, so there is no key to rotate; the first login makes one.")
         return 0
     say(
-        f"{paint('✓', '32')} Re-encrypted {rotation.rows} credential(s) under key {rotation.new_key_id}"
+        f"{paint('✓', '32')} Re-encrypted {counted(rotation.rows, 'credential')} "
+        f"under key {rotation.new_key_id}"
         + (f"; retired {', '.join(rotation.retired)}." if rotation.retired else ".")
     )
     for unreadable in rotation.not_resealed:

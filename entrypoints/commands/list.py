@@ -9,7 +9,7 @@ from cyclopts import Parameter
 
 from code_mesh.application.list_credentials import CredentialRow, list_credentials
 from code_mesh.domain.credentials import Status
-from code_mesh.domain.durations import describe_expiry
+from code_mesh.domain.durations import describe_duration
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
 
@@ -33,10 +33,39 @@ def describe_status(row: CredentialRow, now: float) -> str:
         return "expired (refreshed on use)"
     text = "authenticated"
     if row.expires_at is not None:
-        text += f", {describe_expiry(row.expires_at, now)}"
+        text += f", {describe_duration(row.expires_at - now)} left"  # short: the table fits 80 columns
     if row.shadowed_by:
-        text += f" (not used: {row.shadowed_by} is set)"
+        text += " (not used)"  # the line below the table names the variable
     return text
+
+
+WIDTH = 80
+"""The table fits a classic terminal: TYPE gives way first, then NAME is shortened (`--json`
+has both in full)."""
+_SHORTEST_NAME = 8
+
+
+def _fitted(headers: tuple[str, ...], widths: list[int]) -> list[int]:
+    """The columns to show (indexes), after narrowing `widths` in place to fit WIDTH."""
+    shown = list(range(len(headers)))
+
+    def total() -> int:
+        return sum(widths[i] for i in shown) + 2 * (len(shown) - 1)
+
+    if total() > WIDTH:
+        shown.remove(headers.index("TYPE"))
+    name = headers.index("NAME")
+    if total() > WIDTH:
+        room = widths[name] - (total() - WIDTH)
+        if room >= _SHORTEST_NAME:
+            widths[name] = room
+        else:
+            shown.remove(name)
+    return shown
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def render_table(rows: list[CredentialRow], now: float) -> list[str]:
@@ -53,11 +82,14 @@ def render_table(rows: list[CredentialRow], now: float) -> list[str]:
         for row in rows
     ]
     widths = [max(len(header), *(len(cell[i]) for cell in cells)) for i, header in enumerate(headers)]
+    shown = _fitted(headers, widths)
+    status_column = headers.index("STATUS")
 
     def line(values: tuple[str, ...], status: Status | None = None) -> str:
-        padded = [value.ljust(width) for value, width in zip(values, widths, strict=True)]
-        if status is not None:
-            padded[4] = paint(padded[4], _STATUS_COLOURS[status])
+        padded = []
+        for i in shown:
+            cell = _cut(values[i], widths[i]).ljust(widths[i])
+            padded.append(paint(cell, _STATUS_COLOURS[status]) if status and i == status_column else cell)
         return "  ".join(padded).rstrip()
 
     return [line(headers), *(line(cell, row.status) for cell, row in zip(cells, rows, strict=True))]
@@ -84,8 +116,8 @@ def list_credentials_command(
     for text in render_table(rows, now):
         say(text)
     say()
-    if any(row.shadowed_by for row in rows):
-        say("A set environment variable is used instead of its provider's stored credentials.")
+    for variable, provider in sorted({(row.shadowed_by, row.provider) for row in rows if row.shadowed_by}):
+        say(f"not used: {variable} is set and beats the stored {provider} credentials.")
     if any(row.status is Status.LOCKED for row in rows):
         say(f"locked: the key that opens them is not at hand. {bootstrap.way_out_of_locked()}")
     say("* the active account of its provider")

@@ -21,14 +21,17 @@ from code_mesh.domain.providers import (
     CONSOLE_METHOD,
     DEVICE_METHOD,
     OAUTH_METHOD,
+    CustomProvider,
     ProviderProfile,
     profile_for,
 )
 from code_mesh.domain.rules import MAX_SECRET_BYTES
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.text_rules import looks_like_secret
+from code_mesh.domain.wording import with_suggestion
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import account_argument, provider_argument
-from code_mesh.entrypoints.output import paint, say
+from code_mesh.entrypoints.arguments import account_argument, complete_provider, provider_argument
+from code_mesh.entrypoints.output import paint, say, warn
 
 METHOD_LABELS = {
     CLAUDE_MAX_METHOD: "Claude Pro/Max (OAuth)",
@@ -45,20 +48,36 @@ def _profile(provider: ProviderId) -> ProviderProfile:
     return profile_for(provider, bootstrap.settings().custom_provider(provider))
 
 
+def provider_options(profiles: list[ProviderProfile]) -> list[str]:
+    """One line per provider: its name, then its id in a column (no "Name (Claude) (id)")."""
+    width = max(len(profile.name) for profile in profiles)
+    return [
+        profile.name if profile.name == profile.id else f"{profile.name:<{width}}  {profile.id}"
+        for profile in profiles
+    ]
+
+
 def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
     configured = bootstrap.settings().configured_custom_providers()
     profiles = [*BUILTIN_PROVIDERS.values(), *(_profile(p) for p in configured)]
-    options = [f"{profile.name} ({profile.id})" for profile in profiles] + [OTHER_PROVIDER]
-    picked = prompter.choose("Select a provider", options)
+    picked = prompter.choose("Select a provider", [*provider_options(profiles), OTHER_PROVIDER])
     if picked < len(profiles):
         return profiles[picked].id
-    sys.stderr.write("? Provider id: ")
-    sys.stderr.flush()
-    typed = sys.stdin.readline().strip()
+    typed = prompter.line("? Provider id: ")
+    if not typed:
+        raise InvalidInput(
+            "No provider id was typed; nothing was changed", "Run `code-mesh auth login PROVIDER`"
+        )
+    if looks_like_secret(typed):
+        raise InvalidInput(
+            "That looks like a key, not a provider id (it is not shown; nothing was stored)",
+            "Run `code-mesh auth login PROVIDER` and paste the key at its hidden prompt",
+        )
     try:
         return ProviderId(typed)
     except InvalidIdentifier as error:
-        raise InvalidInput(str(error), "Run `code-mesh auth login` again and type a valid id") from None
+        again = "Run `code-mesh auth login` again and type a valid id"
+        raise InvalidInput(str(error), with_suggestion(typed, [p.id for p in profiles], again)) from None
 
 
 def _choose_method(
@@ -84,7 +103,7 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
     Bounded: a key is at most 64 KiB, so `--with-key < /dev/zero` ends at once, and more
     than that is refused before anything is stored (the domain's gate says so)."""
     if sys.stdin.isatty():
-        return Secret(prompter.secret(f"? API key for {profile.name} (input hidden): "))
+        return Secret(prompter.secret(f"? {profile.name} API key (input hidden): "))
     # Scripts: the key comes on standard input, never as an argument.
     try:
         if with_key:
@@ -147,11 +166,38 @@ def _log_in_with_oauth(
     )
 
 
+_YOUR_OWN = profile_for(
+    ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
+)
+"""A provider of your own that config.toml describes fully: every method such a one can have."""
+
+
+def methods_help(profiles: list[ProviderProfile]) -> str:
+    """--method's help: each provider's methods, default first, read from the providers' data."""
+    by_methods: dict[tuple[str, ...], list[str]] = {}
+    for profile in profiles:
+        by_methods.setdefault(profile.methods, []).append(profile.id)
+    lines = [f"{', '.join(ids)}: {', '.join(methods)}" for methods, ids in by_methods.items()]
+    lines.append(f"a provider of your own (config.toml): {', '.join(_YOUR_OWN.methods)}")
+    return "Login method; the default is the provider's first. " + "; ".join(lines) + "."
+
+
+_METHODS_HELP = methods_help(list(BUILTIN_PROVIDERS.values()))
+
+
+def _complete_method(_context: object) -> list[str]:
+    """Every login method a provider can have, for shell completion."""
+    return list(dict.fromkeys(m for p in [*BUILTIN_PROVIDERS.values(), _YOUR_OWN] for m in p.methods))
+
+
 def login(
-    provider: Annotated[str | None, Parameter(help="Provider id, e.g. anthropic, openai or my-idp.")] = None,
+    provider: Annotated[
+        str | None,
+        Parameter(help="Provider id, e.g. anthropic, openai or my-idp.", completer=complete_provider),
+    ] = None,
     /,
     *,
-    method: Annotated[str | None, Parameter(help="Login method; see the provider's list.")] = None,
+    method: Annotated[str | None, Parameter(help=_METHODS_HELP, completer=_complete_method)] = None,
     account: Annotated[str, Parameter(help="Account name, for several logins to one provider.")] = DEFAULT,
     with_key: Annotated[
         bool, Parameter(negative=(), help="Read an API key from standard input (for scripts).")
@@ -180,7 +226,18 @@ def login(
     kind = "an API key" if result.type == "api_key" else "OAuth"
     expiry = ""
     if result.expires_at is not None:
-        expiry = f"; {describe_expiry(result.expires_at, bootstrap.clock().now())}"
-    who = f"{profile.name} ({provider_id}, account {account_name})"
-    say(f"{paint('✓', '32')} {verb} {who} with {kind}{expiry}.")
+        expiry = f", {describe_expiry(result.expires_at, bootstrap.clock().now())}"
+    say(f"{paint('✓', '32')} {verb} {profile.name} with {kind}: {provider_id}:{account_name}{expiry}.")
+    _warn_if_shadowed(profile)
     return 0
+
+
+def _warn_if_shadowed(profile: ProviderProfile) -> None:
+    """A credential just stored that an environment variable will beat (SPEC section 2) is
+    said at once, not found out later."""
+    variable = profile.env_var
+    if variable and bootstrap.environment().get(variable):
+        warn(
+            f"{variable} is set, so it is used instead of what was just stored (except with --account); "
+            f"unset {variable} to use the stored credential"
+        )

@@ -10,12 +10,13 @@ from code_mesh.adapters.terminal.prompts import TerminalPrompter
 from code_mesh.application.logout import log_out, plan_logout
 from code_mesh.domain.errors import Cancelled, CommandLineError, ConfirmationRequired
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import optional_account, provider_argument
+from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import paint, say
+from code_mesh.entrypoints.stored_choice import choose_stored
 
 
 def logout(
-    provider: Annotated[str | None, Parameter(help="Provider id.")] = None,
+    provider: Annotated[str | None, Parameter(help="Provider id.", completer=complete_provider)] = None,
     /,
     *,
     account: Annotated[str | None, Parameter(help="Remove this account instead of the active one.")] = None,
@@ -29,11 +30,11 @@ def logout(
     ] = False,
     yes: Annotated[bool, Parameter(negative=(), help="Do not ask for confirmation.")] = False,
 ) -> int:
-    """Log out: remove the active (or named) account of a provider."""
+    """Log out: remove the active (or named) account of a provider (at a terminal: pick one)."""
     prompter = TerminalPrompter()
     provider_id = None if provider is None else provider_argument(provider)
     account_name = optional_account(account)
-    if provider_id is None and not all_:
+    if provider_id is None and not all_ and not prompter.is_interactive():
         raise CommandLineError(
             "Name the provider to log out of, or use --all to remove everything",
             "Run `code-mesh auth logout PROVIDER`",
@@ -41,6 +42,13 @@ def logout(
     if all_ and account_name is not None:
         raise CommandLineError("--all and --account cannot be used together")
     store = bootstrap.open_store()
+    if provider_id is None and not all_:
+        with store.reading() as repository:
+            stored = repository.summaries()
+        if account_name is not None:
+            stored = [c for c in stored if c.account == account_name]
+        picked = choose_stored(prompter, "Which credential should be removed?", stored)
+        provider_id, account_name = picked.provider, picked.account
     targets = plan_logout(store, provider_id, account_name, all_)
     described = ", ".join(f"{p}:{a}" for p, a in targets)
     if not yes:

@@ -8,12 +8,12 @@ from cyclopts import Parameter
 
 from code_mesh.domain.durations import describe_expiry
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import optional_account, provider_argument
+from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import paint, say
 
 
 def refresh(
-    provider: Annotated[str, Parameter(help="Provider id.")],
+    provider: Annotated[str, Parameter(help="Provider id.", completer=complete_provider)],
     /,
     *,
     account: Annotated[str | None, Parameter(help="A stored account instead of the active one.")] = None,

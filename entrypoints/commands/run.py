@@ -26,7 +26,7 @@ from code_mesh.domain.errors import CommandLineError, InvalidInput
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.text import for_terminal
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import optional_account, provider_argument
+from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import say
 
 
@@ -81,7 +81,10 @@ def run(
     /,
     *,
     provider: Annotated[
-        str | None, Parameter(help="Provider id (default: config.toml, else the first logged in).")
+        str | None,
+        Parameter(
+            help="Provider id (default: config.toml, else the first logged in).", completer=complete_provider
+        ),
     ] = None,
     account: Annotated[str | None, Parameter(help="A stored account instead of the active one.")] = None,
     model: Annotated[str | None, Parameter(help="Model name (default: the provider's default).")] = None,

@@ -15,12 +15,12 @@ from code_mesh.adapters.debug_log import logger
 from code_mesh.application.token import stored_token, token_from_environment
 from code_mesh.domain.credentials import StoredCredential
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import optional_account, provider_argument
+from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import say
 
 
 def token(
-    provider: Annotated[str, Parameter(help="Provider id.")],
+    provider: Annotated[str, Parameter(help="Provider id.", completer=complete_provider)],
     /,
     *,
     account: Annotated[str | None, Parameter(help="A stored account instead of the active one.")] = None,

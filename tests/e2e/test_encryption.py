@@ -201,7 +201,8 @@ def test_doctor_reports_each_problem(cli: CliRunner, home: Path) -> None:
     assert healthy.returncode == 0
     levels = {c["check"]: c["level"] for c in json.loads(healthy.stdout)["checks"]}
     assert levels == dict.fromkeys(
-        ("permissions", "integrity", "schema", "leftovers", "key", "credentials", "environment"), "ok"
+        ("config", "permissions", "integrity", "schema", "leftovers", "key", "credentials", "environment"),
+        "ok",
     )
 
     (home / "auth.db").chmod(0o644)

@@ -8,6 +8,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+from code_mesh import __version__
 from conftest import CliRunner, clean_environment, command_line, lines_besides_the_keyfile_notice
 from store_reader import decrypted_rows
 
@@ -112,7 +113,7 @@ def test_first_use_takes_over_a_code_mesh_auth_json(cli: CliRunner, home: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("\n") == 2, result.stderr
     others = lines_besides_the_keyfile_notice(result.stderr, creates_the_store=True)
-    assert len(others) == 1 and "Took over 2 credential(s)" in others[0], result.stderr
+    assert len(others) == 1 and "Took over 2 credentials" in others[0], result.stderr
     rows = {row["provider"]: row for row in json.loads(result.stdout)["credentials"]}
     assert rows["anthropic"]["type"] == "oauth" and rows["anthropic"]["expires_at"] == 4102444800
     assert cli("auth", "token", "openai").stdout == "sk-legacy\n"
@@ -176,7 +177,10 @@ def test_opencode_export_and_import(cli: CliRunner, home: Path, tmp_path: Path) 
     assert cli("auth", "import", "-", input=json.dumps(opencode)).returncode == 0
     exported = cli("auth", "export", "--format", "opencode", "--output", str(tmp_path / "oc.json"))
     assert exported.returncode == 0, exported.stderr
-    assert json.loads((tmp_path / "oc.json").read_text()) == opencode
+    assert json.loads((tmp_path / "oc.json").read_text()) == {
+        "written_by": f"code-mesh {__version__}",
+        **opencode,
+    }
     assert mode(tmp_path / "oc.json") == 0o600
 
 

@@ -555,7 +555,7 @@ def test_list_shows_two_units_rounded_down(cli: CliRunner) -> None:
     expires_at = int(time.time()) + 2 * 3600 + 13 * 60 + 50
     entry = {"type": "oauth", "access_token": KEY, "expires_at": expires_at}
     assert _import(cli, {"credentials": {"anthropic": entry}}).returncode == 0
-    assert "authenticated, expires in 2h 13m" in cli("auth", "list").stdout
+    assert "authenticated, 2h 13m left" in cli("auth", "list").stdout
 
 
 def test_code_mesh_debug_off_words_turn_it_off(cli: CliRunner, stored: list[str]) -> None:

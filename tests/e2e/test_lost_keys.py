@@ -157,7 +157,7 @@ def test_r4_one_damaged_row_blocks_nothing_else(run: CliRunner, home: Path) -> N
     assert "beta:default left out" in exported.stderr and "does not decrypt" in exported.stderr
 
     rotated = run("auth", "key", "rotate")
-    assert rotated.returncode == 1 and "Re-encrypted 3 credential(s)" in rotated.stdout
+    assert rotated.returncode == 1 and "Re-encrypted 3 credentials" in rotated.stdout
     assert "beta:default could not be re-encrypted and keeps its old key" in rotated.stderr
     assert old_key in (home / "key").read_text(), "the old key is kept while a row names it"
     healthy = {

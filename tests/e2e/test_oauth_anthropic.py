@@ -41,9 +41,7 @@ def stored_row(home: Path) -> tuple[object, ...]:
 def test_claude_max_login_stores_oauth_tokens(cli: CliRunner, home: Path, anthropic: FakeAnthropic) -> None:
     login = log_in(home, anthropic, "claude-max")
     assert login.finish() == 0, login.stderr_text
-    assert (
-        "Logged in to Anthropic (Claude) (anthropic, account default) with OAuth; expires in" in login.stdout
-    )
+    assert "Logged in to Anthropic (Claude) with OAuth: anthropic:default, expires in" in login.stdout
     issued = anthropic.issued[-1]
     token = cli("auth", "token", "anthropic")
     assert token.stdout == issued["access_token"] + "\n"

@@ -148,9 +148,7 @@ def test_device_login_stores_the_copilot_token_and_keeps_the_github_token(
     cli: CliRunner, home: Path, github: WatchedGitHub, spawn: Callable[..., CliProcess]
 ) -> None:
     login = log_in(spawn, github)
-    assert (
-        "Logged in to GitHub Copilot (github-copilot, account default) with OAuth; expires in" in login.stdout
-    )
+    assert "Logged in to GitHub Copilot with OAuth: github-copilot:default, expires in" in login.stdout
     assert len(github.github_tokens) == 1 and github.copilot_token_count == 1
     github_token, copilot_token = github.github_tokens[-1], github.copilot_tokens[-1]
     assert github_token.startswith(GITHUB_TOKEN_PREFIX)

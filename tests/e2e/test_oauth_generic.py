@@ -153,9 +153,7 @@ def test_browser_login_with_the_public_client_gives_a_working_token(
     cli: CliRunner, home: Path, idp: OAuthTestServer, spawn: Spawn, browser: httpx.Client
 ) -> None:
     login = log_in_with_browser(spawn, browser)
-    assert (
-        f"Logged in to {PROVIDER_NAME} ({PROVIDER}, account default) with OAuth; expires in" in login.stdout
-    )
+    assert f"Logged in to {PROVIDER_NAME} with OAuth: {PROVIDER}:default, expires in" in login.stdout
     assert idp.code_exchange_count == 1
     issued = idp.issued_tokens[-1]
     exchange = idp.requests_to(TOKEN_PATH)[-1].form

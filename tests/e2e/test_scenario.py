@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+from code_mesh import __version__
 from conftest import CliRunner
 
 OPENAI_KEY = "sk-openai-scenario-5f1c9a"
@@ -55,10 +56,11 @@ def test_log_in_list_token_export_import_logout(cli: CliRunner, home: Path, tmp_
     assert stat.S_IMODE(auth_json.stat().st_mode) == 0o600
     first_export = json.loads(auth_json.read_text())
     assert first_export == {
+        "written_by": f"code-mesh {__version__}",
         "credentials": {
             "my-llm": {"type": "api_key", "key": CUSTOM_KEY},
             "openai": {"type": "api_key", "key": OPENAI_KEY},
-        }
+        },
     }
     assert "in the clear" in exported.stderr
 
@@ -95,10 +97,8 @@ def test_help_and_version(cli: CliRunner, home: Path) -> None:
     import subprocess
     import sys
 
-    from code_mesh import __version__
-
     version = cli("--version")
-    assert (version.returncode, version.stdout) == (0, __version__ + "\n")
+    assert (version.returncode, version.stdout) == (0, f"code-mesh {__version__}\n")
     top = cli("--help")
     assert top.returncode == 0 and "auth" in top.stdout
     auth_help = cli("auth", "--help")

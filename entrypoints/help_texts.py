@@ -1,0 +1,70 @@
+"""What `--help` shows besides the options: usage lines that name their arguments, and examples.
+
+Plain data, imported by cli.py at start-up: no command module is imported to show help.
+Keyed by the command's path below `code-mesh`.
+"""
+
+from __future__ import annotations
+
+USAGE: dict[tuple[str, ...], str] = {
+    # cyclopts writes `[ARGS]` for optional positional arguments; these name them.
+    ("auth", "login"): "Usage: code-mesh auth login [OPTIONS] [PROVIDER]",
+    ("auth", "logout"): "Usage: code-mesh auth logout [OPTIONS] [PROVIDER]",
+    ("auth", "switch"): "Usage: code-mesh auth switch [PROVIDER] [ACCOUNT]",
+    ("auth", "import"): "Usage: code-mesh auth import [OPTIONS] [PATH]",
+}
+
+EXAMPLES: dict[tuple[str, ...], str] = {
+    # Each line fits 80 columns: cyclopts wraps longer ones mid-word.
+    # Short on purpose: `code-mesh --help` is measured (benchmarks/startup.py), and rich takes
+    # about a millisecond to lay out every few lines of it.
+    (): """Every command's --help has examples. Completion: code-mesh completion SHELL.
+Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,
+CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.""",
+    ("auth", "login"): """Examples:
+  code-mesh auth login                  # pick a provider and a method
+  code-mesh auth login anthropic --method claude-max
+  code-mesh auth login github-copilot --no-browser
+  printf %s "$KEY" | code-mesh auth login openai --with-key
+  printf %s "$KEY" | code-mesh auth login openai --account work --with-key
+
+A key is never an argument: pipe it in, or type it at the hidden prompt.""",
+    ("auth", "token"): """Examples:
+  code-mesh auth token openai
+  code-mesh auth token anthropic --account work
+  curl -H "Authorization: Bearer $(code-mesh auth token openai)" …
+In Claude Code's settings.json: "apiKeyHelper": "code-mesh auth token anthropic\"""",
+    ("auth", "list"): """Examples:
+  code-mesh auth list
+  code-mesh auth list --json | jq -r '.credentials[].provider'""",
+    ("auth", "logout"): """Examples:
+  code-mesh auth logout                 # pick one, at a terminal
+  code-mesh auth logout openai --yes    # in a script
+  code-mesh auth logout openai --account work --yes
+  code-mesh auth logout --all --yes     # remove everything""",
+    ("auth", "switch"): """Examples:
+  code-mesh auth switch                 # pick one, at a terminal
+  code-mesh auth switch openai work""",
+    ("auth", "refresh"): """Examples:
+  code-mesh auth refresh anthropic
+  code-mesh auth refresh github-copilot --account work""",
+    ("auth", "export"): """Examples:
+  code-mesh auth export                 # to $CODE_MESH_HOME/auth.json
+  code-mesh auth export --output - | gpg -c > auth.json.gpg
+  code-mesh auth export --format opencode --output opencode-auth.json""",
+    ("auth", "import"): """Examples:
+  code-mesh auth import ~/.local/share/opencode/auth.json --dry-run
+  gpg -d auth.json.gpg | code-mesh auth import -""",
+    ("auth", "doctor"): """Examples:
+  code-mesh auth doctor
+  code-mesh auth doctor --json | jq '.checks[] | select(.level != "ok")'""",
+    ("run",): """Examples:
+  code-mesh run "Say hello"
+  git diff | code-mesh run - --system "Review this change"
+  code-mesh run "Summarise" --provider openai --json | jq -r .text""",
+    ("completion",): """Examples:
+  dir=~/.local/share/bash-completion/completions
+  mkdir -p $dir && code-mesh completion bash > $dir/code-mesh
+  code-mesh completion zsh > ~/.zfunc/_code-mesh   # a directory in $fpath
+  code-mesh completion fish > ~/.config/fish/completions/code-mesh.fish""",
+}
