@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -10,7 +10,8 @@ from typing import Protocol
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import Status
 from code_mesh.domain.errors import CodeMeshError, KeyUnavailable
-from code_mesh.domain.providers import profile_for
+from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.providers import ProviderEntry, provider_entry
 
 
 class Level(StrEnum):
@@ -142,8 +143,13 @@ def unopenable_store_checks(inspector: StoreInspector, error: CodeMeshError) -> 
 
 
 def run_checks(
-    store: CredentialStore, inspector: StoreInspector, environ: Mapping[str, str], now: float
+    store: CredentialStore,
+    inspector: StoreInspector,
+    environ: Mapping[str, str],
+    now: float,
+    entry_for: Callable[[ProviderId], ProviderEntry] = provider_entry,
 ) -> list[Check]:
+    """`entry_for` says what each provider is (its variables: the catalog's and config.toml's)."""
     checks = store_file_checks(inspector)
     try:
         checks.append(_key_check(store, inspector.protection()))
@@ -180,8 +186,8 @@ def run_checks(
         )
     shadowed: set[str] = set()
     for summary in summaries:
-        variable = profile_for(summary.provider).env_var
-        if variable and environ.get(variable):
+        variable = entry_for(summary.provider).variable_set(environ)
+        if variable:
             shadowed.add(f"{variable} overrides {summary.provider}")
     checks.append(
         Check(

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from code_mesh.domain.errors import CommandLineError, InvalidIdentifier
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.rules import PROVIDER_ALIASES
+from code_mesh.entrypoints.output import notice
+
+_noted: set[str] = set()
+
+
+def note_aliases(names: Iterable[str | None]) -> None:
+    """Say once per command, on stderr, what another tool's provider id means here (SPEC section 2)."""
+    for name in names:
+        if name is not None and name not in _noted:
+            _noted.add(name)
+            notice(
+                f"code-mesh: note: {name} means {PROVIDER_ALIASES[name]} here "
+                "(the id the Code Mesh CLI uses for it)"
+            )
 
 
 def provider_argument(text: str) -> ProviderId:
+    if text in PROVIDER_ALIASES:
+        note_aliases([text])
+        text = PROVIDER_ALIASES[text]
     try:
         return ProviderId(text)
     except InvalidIdentifier as error:

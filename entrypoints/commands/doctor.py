@@ -28,7 +28,9 @@ def doctor(
     except StoreUnavailable as error:  # not SQLite, a directory, newer: the file checks still say why
         checks = unopenable_store_checks(inspector, error)
     else:
-        checks = run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
+        checks = run_checks(
+            store, inspector, bootstrap.environment(), bootstrap.clock().now(), bootstrap.settings().provider
+        )
     problem = any(check.level is Level.PROBLEM for check in checks)
     if json:
         say(json_module.dumps({"store": location, "checks": [c.as_json() for c in checks]}, indent=2))

@@ -70,9 +70,7 @@ def list_credentials_command(
     """List credentials and their status; secrets are never shown."""
     store = bootstrap.open_store()
     now = bootstrap.clock().now()
-    config = bootstrap.settings()
-    custom = {p: config.providers[p].as_custom_provider() for p in config.configured_custom_providers()}
-    rows = list_credentials(store, bootstrap.environment(), now, custom)
+    rows = list_credentials(store, bootstrap.environment(), now, bootstrap.settings())
     if json:
         document = {
             "store": store.location,
@@ -81,8 +79,11 @@ def list_credentials_command(
         }
         say(json_module.dumps(document, indent=2))
         return 0
-    for text in render_table(rows, now):
+    for text in render_table([row for row in rows if not row.listed_apart], now):
         say(text)
+    others = [row.provider for row in rows if row.listed_apart]
+    if others:
+        say(f"Also in the catalog: {', '.join(others)} (`code-mesh auth login ID`).")
     say()
     if any(row.shadowed_by for row in rows):
         say("A set environment variable is used instead of its provider's stored credentials.")

@@ -16,19 +16,17 @@ from code_mesh.domain.errors import CommandLineError, InvalidIdentifier, Invalid
 from code_mesh.domain.identifiers import DEFAULT, AccountName, ProviderId
 from code_mesh.domain.providers import (
     API_KEY_METHOD,
-    BUILTIN_PROVIDERS,
     CLAUDE_MAX_METHOD,
     CONSOLE_METHOD,
     DEVICE_METHOD,
     OAUTH_METHOD,
-    ProviderProfile,
-    profile_for,
+    ProviderEntry,
 )
 from code_mesh.domain.rules import MAX_SECRET_BYTES
 from code_mesh.domain.secret import Secret
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import account_argument, provider_argument
-from code_mesh.entrypoints.output import paint, say
+from code_mesh.entrypoints.output import notice, paint, say
 
 METHOD_LABELS = {
     CLAUDE_MAX_METHOD: "Claude Pro/Max (OAuth)",
@@ -41,13 +39,19 @@ METHOD_LABELS = {
 OTHER_PROVIDER = "Another provider (enter its id)"
 
 
-def _profile(provider: ProviderId) -> ProviderProfile:
-    return profile_for(provider, bootstrap.settings().custom_provider(provider))
+SUBSCRIPTION_NOTICE = (
+    "Anthropic allows Claude Pro/Max tokens only in Claude Code: code-mesh hands this one to Claude Code "
+    "(`code-mesh exec`, `auth token`), never to `run` (use --method console for that)."
+)
+
+
+def _profile(provider: ProviderId) -> ProviderEntry:
+    return bootstrap.settings().provider(provider)
 
 
 def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
-    configured = bootstrap.settings().configured_custom_providers()
-    profiles = [*BUILTIN_PROVIDERS.values(), *(_profile(p) for p in configured)]
+    config = bootstrap.settings()
+    profiles = [config.provider(p) for p in config.known_providers()]
     options = [f"{profile.name} ({profile.id})" for profile in profiles] + [OTHER_PROVIDER]
     picked = prompter.choose("Select a provider", options)
     if picked < len(profiles):
@@ -62,9 +66,9 @@ def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
 
 
 def _choose_method(
-    profile: ProviderProfile, method: str | None, with_key: bool, prompter: TerminalPrompter
+    profile: ProviderEntry, method: str | None, with_key: bool, prompter: TerminalPrompter
 ) -> str:
-    """SPEC section 2's rule (ProviderProfile.requested_method), then a list at a terminal."""
+    """SPEC section 2's rule (ProviderEntry.requested_method), then a list at a terminal."""
     chosen = profile.requested_method(method, with_key)
     if chosen is not None:
         return chosen
@@ -78,7 +82,7 @@ _KEY_INPUT_LIMIT = MAX_SECRET_BYTES + 4096
 """What is read of standard input for a key: the longest key plus room for whitespace around it."""
 
 
-def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfile) -> Secret:
+def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderEntry) -> Secret:
     """A terminal gets a prompt without echo; a pipe gives the key (all of it with --with-key).
 
     Bounded: a key is at most 64 KiB, so `--with-key < /dev/zero` ends at once, and more
@@ -101,50 +105,40 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
 
 
 def _log_in_with_oauth(
-    profile: ProviderProfile, method: str, account: AccountName, open_browser: bool
+    profile: ProviderEntry, method: str, account: AccountName, open_browser: bool
 ) -> LoginResult:
-    """The OAuth flows of SPEC section 5, wired to the real network, terminal and browser."""
+    """The OAuth mechanisms of SPEC section 5, wired to the real network, terminal and browser;
+    where each one goes comes from the provider's entry (catalog and config.toml)."""
     from code_mesh.adapters.terminal.browser import SystemBrowser
     from code_mesh.application.provider_endpoints import (
-        anthropic_endpoints,
-        copilot_endpoints,
-        standard_endpoints,
+        browser_endpoints,
+        device_endpoints,
+        pasted_code_endpoints,
     )
 
     store = bootstrap.open_store()  # before the flow: a broken store should not cost a login
-    config = bootstrap.settings()
-    provider_settings = config.provider(profile.id)
+    where = bootstrap.settings().source
     view = TerminalLoginView()
     browser = SystemBrowser() if open_browser else None
     gateway, clock = bootstrap.gateway(), bootstrap.clock()
     if method in (CLAUDE_MAX_METHOD, CONSOLE_METHOD):
-        from code_mesh.application.login_anthropic import log_in_to_anthropic
+        from code_mesh.application.login_pasted_code import log_in_with_pasted_code
 
-        return log_in_to_anthropic(
-            store, gateway, view, browser, clock, anthropic_endpoints(provider_settings),
-            profile.id, account, create_api_key=method == CONSOLE_METHOD,
-        )  # fmt: skip
-    if method == DEVICE_METHOD and profile.id == "github-copilot":
-        from code_mesh.application.login_device import log_in_to_copilot
-
-        return log_in_to_copilot(
-            store, gateway, view, clock, copilot_endpoints(provider_settings), profile.id, account
-        )
-    endpoints = standard_endpoints(profile.id, provider_settings, config.source)
+        endpoints = pasted_code_endpoints(profile, method, where)
+        return log_in_with_pasted_code(store, gateway, view, browser, clock, endpoints, profile.id, account)
     if method == DEVICE_METHOD:
         from code_mesh.application.login_device import log_in_with_device_flow
 
-        assert endpoints.device_authorization_url is not None
         return log_in_with_device_flow(
-            store, gateway, view, clock, endpoints.device_authorization_url, endpoints.token,
-            endpoints.scope, profile.id, account,
-        )  # fmt: skip
+            store, gateway, view, clock, device_endpoints(profile, where), profile.id, account
+        )
     from code_mesh.adapters.providers.loopback import loopback_receiver
     from code_mesh.application.login_browser import log_in_with_browser
 
     return log_in_with_browser(
-        store, gateway, view, browser, clock, loopback_receiver, endpoints, profile.id, account
-    )
+        store, gateway, view, browser, clock, loopback_receiver, browser_endpoints(profile, where),
+        profile.id, account,
+    )  # fmt: skip
 
 
 def login(
@@ -171,6 +165,10 @@ def login(
         provider_id = provider_argument(provider)
     profile = _profile(provider_id)
     chosen = _choose_method(profile, method, with_key, prompter)
+    if chosen == CLAUDE_MAX_METHOD:
+        notice(SUBSCRIPTION_NOTICE)
+    elif chosen != API_KEY_METHOD and profile.login_notice:
+        notice(profile.login_notice)
     if chosen == API_KEY_METHOD:
         key = _read_key(with_key, prompter, profile)
         result = log_in_with_api_key(bootstrap.open_store, provider_id, account_name, key)
