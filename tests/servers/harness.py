@@ -21,13 +21,14 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serve_wsgi(app: Any) -> Iterator[str]:
-    """Yield the base URL (http://127.0.0.1:PORT) of `app` served until the block ends."""
-    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+def serve_wsgi(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """Yield the base URL (http://HOST:PORT) of `app` served until the block ends. Another
+    loopback address (127.0.0.2) stands for another host: Linux answers all of 127/8."""
+    server = make_server(host, 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://{host}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

@@ -74,13 +74,21 @@ def test_config_overrides_the_catalog_key_by_key(tmp_path: Path) -> None:
     ("text", "line", "words"),
     [
         ('[providers.openai]\napi_base_url = "https://x"\ntoken = "y"\n', 3, "unknown key 'token'"),
-        ('[providers.openai]\n\napi_base_url = "localhost:11434/v1"\n', 3, "must be an http:// or https:// URL"),
+        (
+            '[providers.openai]\n\napi_base_url = "localhost:11434/v1"\n',
+            3,
+            "must be an http:// or https:// URL",
+        ),
         ('[providers.x]\nenv = ["MY KEY"]\n', 2, "not the name of an environment variable"),
         ('[providers.x]\nmethods = ["password"]\n', 2, "'password' is not one of"),
         ('[providers.x]\nreply_length_field = "max_length"\n', 2, "reply_length_field must be one of"),
         ('[providers.x]\n\n[providers.x.headers]\n"Bad Name" = "v"\n', 4, "is not an HTTP header name"),
         ('[providers.x]\nheaders = { "X-A" = "a\\nb" }\n', 2, "must be printable ASCII"),
-        ('[providers.x]\ndevice_code_url = "https://d"\ndevice_authorization_url = "https://d"\n', 3, "twice"),
+        (
+            '[providers.x]\ndevice_code_url = "https://d"\ndevice_authorization_url = "https://d"\n',
+            3,
+            "twice",
+        ),
         ('[providers.x]\nid = "y"\n', 2, "id must be 'x'"),
         ('[providers."Not Valid"]\nname = "n"\n', 1, "provider id"),
         ('[providers.x]\nname = "X"\n\nscopes = "openid"\n', 4, "scopes must be a list"),

@@ -122,7 +122,8 @@ def test_custom_token_rule(data: dict[str, str], expected: str | None) -> None:
 def test_providers_and_their_methods() -> None:
     """A catalog table's methods and variables; a custom provider's derived from its keys."""
     anthropic = provider_entry(
-        ProviderId("anthropic"), {"methods": ("console", "api-key", "claude-max"), "env": ("ANTHROPIC_API_KEY",)}
+        ProviderId("anthropic"),
+        {"methods": ("console", "api-key", "claude-max"), "env": ("ANTHROPIC_API_KEY",)},
     )
     assert (anthropic.default_method, anthropic.in_catalog, anthropic.name) == ("console", True, "anthropic")
     assert anthropic.variable_set({"ANTHROPIC_API_KEY": ""}) is None
@@ -133,13 +134,19 @@ def test_providers_and_their_methods() -> None:
     custom = provider_entry(ProviderId("my-idp"))
     assert (custom.in_catalog, custom.methods, custom.env) == (False, ("api-key",), ())
     oauth = provider_entry(
-        ProviderId("my-idp"), None, {"authorize_url": "https://i/a", "device_authorization_url": "https://i/d"}
+        ProviderId("my-idp"),
+        None,
+        {"authorize_url": "https://i/a", "device_authorization_url": "https://i/d"},
     )
     assert oauth.methods == ("api-key",), "no token_url: neither OAuth method can run"
     both = provider_entry(
         ProviderId("my-idp"),
         None,
-        {"authorize_url": "https://i/a", "device_authorization_url": "https://i/d", "token_url": "https://i/t"},
+        {
+            "authorize_url": "https://i/a",
+            "device_authorization_url": "https://i/d",
+            "token_url": "https://i/t",
+        },
     )
     assert both.methods == ("oauth", "device", "api-key")
 
