@@ -19,6 +19,7 @@ from code_mesh.domain.providers import (
     CLAUDE_MAX_METHOD,
     CONSOLE_METHOD,
     DEVICE_METHOD,
+    MAIN_PROVIDERS,
     OAUTH_METHOD,
     ProviderEntry,
 )
@@ -51,12 +52,16 @@ def _profile(provider: ProviderId) -> ProviderEntry:
 
 def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
     config = bootstrap.settings()
-    profiles = [config.provider(p) for p in config.known_providers()]
+    catalog = config.catalog_ids()
+    # The main built-ins and config.toml's own; the catalog's others are typed (SPEC section 9's way).
+    listed = [p for p in catalog if p in MAIN_PROVIDERS] + config.configured_custom_providers()
+    others = ", ".join(p for p in catalog if p not in MAIN_PROVIDERS)
+    profiles = [config.provider(p) for p in listed]
     options = [f"{profile.name} ({profile.id})" for profile in profiles] + [OTHER_PROVIDER]
     picked = prompter.choose("Select a provider", options)
     if picked < len(profiles):
         return profiles[picked].id
-    sys.stderr.write("? Provider id: ")
+    sys.stderr.write(f"? Provider id ({others + ', ' if others else ''}or one of your own): ")
     sys.stderr.flush()
     typed = sys.stdin.readline().strip()
     try:
