@@ -180,7 +180,7 @@ def _sources(table: _Table, key: str, value: Any) -> dict[str, dict[str, str | N
         if not isinstance(checked, datetime.date) or isinstance(checked, datetime.datetime):
             raise inner.fail(fact, f"the source of {fact} needs checked = YYYY-MM-DD (a date)")
         note = item.get("note")
-        sources[fact] = {
+        sources[ALIASED_KEYS.get(fact, fact)] = {
             "url": inner.text(fact, item.get("url")),
             "checked": checked.isoformat(),
             "note": None if note is None else inner.text(fact, note),
