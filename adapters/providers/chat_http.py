@@ -335,8 +335,8 @@ class HttpChatClient:
             advice = "Try again later"
         elif status == 404:
             advice = "Check api_base_url in config.toml and the model name"
-        else:
-            advice = "Check the model name and options"
+        else:  # xAI and Google answer a bad key with 400 too
+            advice = "Check the key, the model name and the options"
         raise ProviderUnavailable(f"{host} answered HTTP {status}{said}", advice)
 
     @staticmethod
