@@ -23,10 +23,10 @@ from code_mesh.domain.providers import (
     OAUTH_METHOD,
     ProviderEntry,
 )
-from code_mesh.domain.rules import MAX_SECRET_BYTES
+from code_mesh.domain.rules import MAX_SECRET_BYTES, PROVIDER_ALIASES
 from code_mesh.domain.secret import Secret
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import account_argument, provider_argument
+from code_mesh.entrypoints.arguments import account_argument, note_aliases, provider_argument
 from code_mesh.entrypoints.output import notice, paint, say
 
 METHOD_LABELS = {
@@ -64,6 +64,9 @@ def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
     sys.stderr.write(f"? Provider id ({others + ', ' if others else ''}or one of your own): ")
     sys.stderr.flush()
     typed = sys.stdin.readline().strip()
+    if typed in PROVIDER_ALIASES:
+        note_aliases([typed])
+        typed = PROVIDER_ALIASES[typed]
     try:
         return ProviderId(typed)
     except InvalidIdentifier as error:
