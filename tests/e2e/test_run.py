@@ -244,6 +244,21 @@ def test_copilot_chat_goes_to_the_host_its_token_names(cli: CliRunner, home: Pat
         assert exported["credentials"]["github-copilot"]["api_url"] == seat_host
 
 
+def test_a_stored_api_url_the_entry_does_not_allow_is_not_used(
+    cli: CliRunner, home: Path, fakes: Fakes
+) -> None:
+    """SPEC section 9: a URL in a credential's metadata is used only for an allowed host."""
+    fakes.github.api_endpoint = "https://copilot.evil.example"
+    log_in_to_copilot(home, fakes.github)
+    result = cli("run", "hello", "--provider", "github-copilot")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    assert result.stderr.splitlines() == [
+        "code-mesh: warning: ignoring the api_url stored with github-copilot (default): its host is not one "
+        "github-copilot allows over https (allowed_hosts in config.toml can add it)"
+    ]
+    assert len(fakes.llm.copilot_requests()) == 1
+
+
 def test_openai_sends_max_completion_tokens(cli: CliRunner, fakes: Fakes) -> None:
     """OpenAI's reasoning models refuse max_tokens (the fake too): the catalog's field is sent."""
     assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0

@@ -4,13 +4,15 @@ index matches the files; what URLs a credential may name; providers' errors in t
 from __future__ import annotations
 
 import datetime
+import email.utils
 from pathlib import Path
 
+import httpx
 import pytest
 
 from code_mesh.adapters.files.catalog_files import CATALOG_DIR, CatalogFiles, render_index
 from code_mesh.adapters.files.toml_text import ConfigError
-from code_mesh.adapters.providers.chat_http import provider_message
+from code_mesh.adapters.providers.chat_http import provider_message, retry_after
 from code_mesh.application.settings import Settings
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.providers import MAIN_PROVIDERS, provider_entry
@@ -134,3 +136,15 @@ def test_the_providers_own_words_in_every_shape(body: bytes, message: str | None
     (detail), vLLM, Copilot (plain text)."""
     said = provider_message(body, ["sk-x1"])
     assert said == message or (message is not None and said is not None and said.startswith(message))
+
+
+def test_retry_after_ms_wins_and_an_http_date_counts() -> None:
+    """REPORT quirk 17, as both SDKs read it (_parse_retry_after_header): retry-after-ms first,
+    then retry-after in seconds (a fraction allowed) or as an HTTP date."""
+    now = 1_750_000_000.0
+    assert retry_after(httpx.Headers({"retry-after-ms": "1500", "retry-after": "1"}), now) == 1.5
+    assert retry_after(httpx.Headers({"retry-after": "2.5"}), now) == 2.5
+    date = email.utils.formatdate(now + 30, usegmt=True)
+    assert retry_after(httpx.Headers({"retry-after": date}), now) == 30.0
+    assert retry_after(httpx.Headers({"retry-after-ms": "soon", "retry-after": "4"}), now) == 4.0
+    assert retry_after(httpx.Headers({}), now) is None
