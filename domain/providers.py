@@ -10,7 +10,6 @@ with a credential may name.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -179,6 +178,8 @@ class ProviderEntry:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only when a URL is judged: a few ms that start-up need not pay
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
