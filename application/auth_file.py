@@ -20,6 +20,8 @@ class AuthFileEntry:
     credential: Credential
     needs_login: bool = False
     active: bool = False
+    written_as: str | None = None
+    """Another tool's id for the provider, when the file used one (`github` for github-copilot)."""
 
     @property
     def label(self) -> str:

@@ -11,7 +11,8 @@ from code_mesh.application.ports import CredentialStore
 from code_mesh.application.settings import Settings
 from code_mesh.domain.credentials import Status
 from code_mesh.domain.errors import CodeMeshError, KeyUnavailable
-from code_mesh.domain.providers import profile_for
+from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.providers import ProviderEntry, provider_entry
 from code_mesh.domain.wording import counted
 
 
@@ -188,8 +189,13 @@ def unopenable_store_checks(inspector: StoreInspector, error: CodeMeshError) -> 
 
 
 def run_checks(
-    store: CredentialStore, inspector: StoreInspector, environ: Mapping[str, str], now: float
+    store: CredentialStore,
+    inspector: StoreInspector,
+    environ: Mapping[str, str],
+    now: float,
+    entry_for: Callable[[ProviderId], ProviderEntry] = provider_entry,
 ) -> list[Check]:
+    """`entry_for` says what each provider is (its variables: the catalog's and config.toml's)."""
     checks = store_file_checks(inspector)
     try:
         checks.append(_key_check(store, inspector.protection()))
@@ -230,8 +236,8 @@ def run_checks(
         )
     shadowed: set[str] = set()
     for summary in summaries:
-        variable = profile_for(summary.provider).env_var
-        if variable and environ.get(variable):
+        variable = entry_for(summary.provider).variable_set(environ)
+        if variable:
             shadowed.add(f"{variable} overrides {summary.provider}")
     checks.append(
         Check(

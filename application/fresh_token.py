@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from code_mesh.domain.rules import (
-    ENVIRONMENT_VARIABLES,
+    PROVIDER_ALIASES,
     header_safe,
     is_printable_line,
     is_refresh_due,
@@ -47,6 +47,9 @@ class TokenRecord:
 
 RecordReader = Callable[[str, "str | None"], "TokenRecord | None"]
 """The narrow read port: (provider, account or None for the active one) → record."""
+VariablesOf = Callable[[str], "tuple[str, ...] | None"]
+"""A provider's environment variables, first wins; None when this path cannot tell (the full
+path then reads the catalog and config.toml)."""
 
 
 def fresh_token(
@@ -55,6 +58,7 @@ def fresh_token(
     environ: Mapping[str, str],
     read_record: RecordReader,
     now: float,
+    variables_of: VariablesOf,
 ) -> str | None:
     """The secret to print, or None when the full path must decide.
 
@@ -62,7 +66,7 @@ def fresh_token(
     no environment variable answers first. Only one printable line is printed here: an
     empty, multi-line or padded value goes to the full path, which trims or refuses it.
     """
-    token = _usable(provider, account, environ, read_record, now)
+    token = _usable(provider, account, environ, read_record, now, variables_of)
     return token if token is not None and is_printable_line(token) else None
 
 
@@ -72,14 +76,17 @@ def _usable(
     environ: Mapping[str, str],
     read_record: RecordReader,
     now: float,
+    variables_of: VariablesOf,
 ) -> str | None:
-    if not is_valid_identifier(provider):
-        return None
+    if not is_valid_identifier(provider) or provider in PROVIDER_ALIASES:
+        return None  # an alias: the full path maps it and says so
     if account is not None and not is_valid_identifier(account):
         return None
+    variables = variables_of(provider)
+    if variables is None:
+        return None
     if account is None:
-        variable = ENVIRONMENT_VARIABLES.get(provider)
-        if variable:
+        for variable in variables:
             value = environ.get(variable)
             if value:
                 # A key with a CR or a newline around or inside it: the full path trims or refuses it.

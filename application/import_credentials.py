@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from code_mesh.application.auth_file import AuthFileEntry
 from code_mesh.application.ports import CredentialRepository, CredentialStore, CredentialWrite
-from code_mesh.domain.credentials import StoredCredential
+from code_mesh.domain.credentials import OAuthToken, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.providers import ProviderEntry, host_of
+from code_mesh.domain.text import one_line
+
+URL_METADATA = ("api_url", "enterprise_url")
 
 
 class ImportAction(StrEnum):
@@ -22,6 +26,36 @@ class ImportAction(StrEnum):
 class PlannedImport:
     entry: AuthFileEntry
     action: ImportAction
+
+
+def screen_metadata_urls(
+    entries: Sequence[AuthFileEntry], entry_for: Callable[[ProviderId], ProviderEntry]
+) -> tuple[list[AuthFileEntry], list[str]]:
+    """SPEC section 9: a URL in an imported credential's metadata is kept only when the
+    provider's entry allows its host (or config.toml names it), so an auth.json someone hands
+    you cannot send your tokens elsewhere. Returns the entries to import and one line per URL
+    dropped."""
+    kept: list[AuthFileEntry] = []
+    dropped: list[str] = []
+    for entry in entries:
+        credential = entry.credential
+        if isinstance(credential, OAuthToken):
+            provider = entry_for(entry.provider)
+            refused = {
+                name: url
+                for name in URL_METADATA
+                if (url := getattr(credential, name)) is not None and not provider.allows_url(url)
+            }
+            if refused:
+                entry = replace(entry, credential=replace(credential, **dict.fromkeys(refused)))
+                for name, url in refused.items():
+                    host = one_line(host_of(url if "://" in url else f"https://{url}") or url, 80)
+                    dropped.append(
+                        f"{entry.label}: dropped {name} ({host} is not a host {entry.provider} allows over "
+                        f"https; allowed_hosts under [providers.{entry.provider}] in config.toml can add it)"
+                    )
+        kept.append(entry)
+    return kept, dropped
 
 
 def _action(entry: AuthFileEntry, existing: StoredCredential | None) -> ImportAction:

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
+from code_mesh.application.settings import Settings
 from code_mesh.domain.credentials import CredentialSummary, Status
 from code_mesh.domain.identifiers import ProviderId
-from code_mesh.domain.providers import BUILTIN_PROVIDERS, CustomProvider, profile_for
+from code_mesh.domain.providers import MAIN_PROVIDERS
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class CredentialRow:
     expires_at: int | None
     shadowed_by: str | None = None
     """The environment variable that overrides this stored row, if any."""
+    listed_apart: bool = False
+    """A catalog provider beyond the main built-ins with nothing stored or set: `auth list` names
+    these on one line rather than a row each (SPEC section 9); `--json` has the row."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -43,47 +47,35 @@ def list_credentials(
     store: CredentialStore,
     environ: Mapping[str, str],
     now: float,
-    custom_providers: Mapping[str, CustomProvider] | None = None,
+    settings: Settings,
 ) -> list[CredentialRow]:
-    """Environment rows first for each provider, then stored rows, then the unauthenticated.
-
-    `custom_providers` are those config.toml describes: listed even when not logged in.
-    """
-    custom = dict(custom_providers or {})
+    """SPEC sections 3 and 9: for each provider with a stored credential or a set variable, its
+    environment row, then its stored rows; then a row for every other provider code-mesh
+    knows (the catalog's, main built-ins first, then config.toml's own), not authenticated.
+    Rows of catalog providers beyond the main built-ins that hold nothing are `listed_apart`:
+    the human list names them on one line instead."""
     with store.reading() as repository:
         stored = repository.summaries()
-    rows: list[CredentialRow] = []
-    seen: set[str] = set()
     by_provider: dict[str, list[CredentialSummary]] = {}
     for summary in stored:
         by_provider.setdefault(summary.provider, []).append(summary)
-    providers = sorted(by_provider)
-    env_only = [
-        ProviderId(p)
-        for p, profile in BUILTIN_PROVIDERS.items()
-        if profile.env_var and environ.get(profile.env_var) and p not in providers
-    ]
-    for provider in sorted([*providers, *env_only]):
-        profile = profile_for(provider, custom.get(provider))
-        variable = profile.env_var if profile.env_var and environ.get(profile.env_var) else None
+    known = settings.known_providers()
+    with_variable = [p for p in known if settings.provider(p).variable_set(environ)]
+    rows: list[CredentialRow] = []
+    for provider in sorted({*by_provider, *with_variable}):
+        entry = settings.provider(ProviderId(provider))
+        variable = entry.variable_set(environ)
         if variable:
             rows.append(
                 CredentialRow(
-                    provider,
-                    profile.name,
-                    None,
-                    True,
-                    "api_key",
-                    Status.AUTHENTICATED,
-                    f"env:{variable}",
-                    None,
+                    provider, entry.name, None, True, "api_key", Status.AUTHENTICATED, f"env:{variable}", None
                 )
             )
         for credential in by_provider.get(provider, []):
             rows.append(
                 CredentialRow(
                     provider=provider,
-                    name=profile.name,
+                    name=entry.name,
                     account=credential.account,
                     active=credential.active and variable is None,
                     type=credential.type,
@@ -93,20 +85,21 @@ def list_credentials(
                     shadowed_by=variable,
                 )
             )
-        seen.add(provider)
-    for provider in [*BUILTIN_PROVIDERS, *sorted(custom)]:
+    seen = {row.provider for row in rows}
+    for provider in known:
         if provider not in seen:
-            seen.add(provider)
+            entry = settings.provider(provider)
             rows.append(
                 CredentialRow(
                     provider,
-                    profile_for(ProviderId(provider), custom.get(provider)).name,
+                    entry.name,
                     None,
                     False,
                     None,
                     Status.NOT_AUTHENTICATED,
                     None,
                     None,
+                    listed_apart=entry.in_catalog and provider not in MAIN_PROVIDERS,
                 )
             )
     return rows

@@ -16,7 +16,7 @@ from code_mesh.application.ports import (
     LoopbackReceiver,
     OAuthGateway,
 )
-from code_mesh.application.provider_endpoints import StandardEndpoints
+from code_mesh.application.provider_endpoints import BrowserEndpoints
 from code_mesh.domain.errors import AuthorizationFailed
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import Pkce, check_state, error_code, new_state, state_matches
@@ -31,12 +31,11 @@ def log_in_with_browser(
     browser: Browser | None,
     clock: Clock,
     receiver: Callable[[Callable[[str | None], bool]], AbstractContextManager[LoopbackReceiver]],
-    endpoints: StandardEndpoints,
+    endpoints: BrowserEndpoints,
     provider: ProviderId,
     account: AccountName,
     timeout: float = BROWSER_TIMEOUT_SECONDS,
 ) -> LoginResult:
-    assert endpoints.authorize_url is not None
     pkce = Pkce.generate()
     state = new_state()
     with receiver(lambda received: state_matches(received, state)) as listener:

@@ -1,10 +1,10 @@
-"""Use case: log in with the OAuth device flow (RFC 8628), for any provider and for GitHub Copilot."""
+"""Use case: log in with the OAuth device flow (RFC 8628), and a token exchange after it for Copilot."""
 
 from __future__ import annotations
 
 from code_mesh.application.login_result import LoginResult, save_login
 from code_mesh.application.ports import Clock, CredentialStore, LoginView, OAuthGateway, TokenEndpoint
-from code_mesh.application.provider_endpoints import CopilotEndpoints
+from code_mesh.application.provider_endpoints import DeviceEndpoints
 from code_mesh.domain.credentials import OAuthToken
 from code_mesh.domain.errors import AuthorizationFailed, OAuthErrorResponse
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -63,32 +63,24 @@ def log_in_with_device_flow(
     gateway: OAuthGateway,
     view: LoginView,
     clock: Clock,
-    device_authorization_url: str,
-    endpoint: TokenEndpoint,
-    scope: str | None,
+    endpoints: DeviceEndpoints,
     provider: ProviderId,
     account: AccountName,
 ) -> LoginResult:
-    grant = run_device_flow(gateway, view, clock, device_authorization_url, endpoint, scope)
-    return save_login(store, provider, account, grant.as_credential(clock.now()))
-
-
-def log_in_to_copilot(
-    store: CredentialStore,
-    gateway: OAuthGateway,
-    view: LoginView,
-    clock: Clock,
-    endpoints: CopilotEndpoints,
-    provider: ProviderId,
-    account: AccountName,
-) -> LoginResult:
-    """GitHub's device flow gives a GitHub token (kept as the refresh token), which buys Copilot tokens."""
-    github = run_device_flow(
-        gateway, view, clock, endpoints.device_code_url, endpoints.token, endpoints.scope
+    """The device flow's token is stored; with an exchange URL (GitHub Copilot), it is kept as the
+    refresh token instead and buys the token that is used, which names its own API host."""
+    grant = run_device_flow(
+        gateway, view, clock, endpoints.device_authorization_url, endpoints.token, endpoints.scope
     )
+    if endpoints.exchange_url is None:
+        return save_login(store, provider, account, grant.as_credential(clock.now()))
     with view.waiting("Fetching a Copilot token"):
-        copilot_token, expires_at = gateway.fetch_copilot_token(
-            endpoints.copilot_token_url, github.access_token
-        )
-    credential = OAuthToken(copilot_token, github.access_token, expires_at, scopes=github.scope)
+        exchanged = gateway.fetch_copilot_token(endpoints.exchange_url, grant.access_token)
+    credential = OAuthToken(
+        exchanged.token,
+        grant.access_token,
+        exchanged.expires_at,
+        scopes=grant.scope,
+        api_url=exchanged.api_url,
+    )
     return save_login(store, provider, account, credential)

@@ -10,7 +10,7 @@ from typing import Protocol
 from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
+from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, ExchangedToken, TokenGrant
 from code_mesh.domain.secret import Secret
 
 
@@ -257,8 +257,8 @@ class OAuthGateway(Protocol):
 
     def create_api_key(self, url: str, access_token: Secret) -> Secret: ...
 
-    def fetch_copilot_token(self, url: str, github_token: Secret) -> tuple[Secret, int]:
-        """The Copilot token and its expiry (Unix seconds)."""
+    def fetch_copilot_token(self, url: str, github_token: Secret) -> ExchangedToken:
+        """The Copilot token bought with the GitHub token: its expiry, and its API host when said."""
         ...
 
 

@@ -1,83 +1,98 @@
-"""Where each provider's OAuth lives: the public defaults of SPEC section 5, overridable in config.toml."""
+"""What each OAuth mechanism needs of a provider entry (SPEC section 5), or why it cannot run.
+
+No provider's URL is written here: they come from the catalog and config.toml. A key
+a mechanism needs and the entry lacks is an error that says where to add it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from code_mesh.application.ports import TokenEndpoint
-from code_mesh.application.settings import ProviderSettings
 from code_mesh.domain.errors import CodeMeshError
-from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.providers import CLAUDE_MAX_METHOD, ProviderEntry
 
-ANTHROPIC_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
-GITHUB_COPILOT_CLIENT_ID = "Iv1.b507a08c87ecfe98"
+
+def _required(entry: ProviderEntry, where: str | None, what: str, *keys: str) -> list[str]:
+    values = [getattr(entry, key) for key in keys]
+    missing = [key for key, value in zip(keys, values, strict=True) if not value]
+    if missing:
+        source = where or "config.toml"
+        raise CodeMeshError(
+            f"{entry.id} has no {' and '.join(missing)} in {source}, so it cannot use {what}",
+            f"Add {'them' if len(missing) > 1 else 'it'} under [providers.{entry.id}] in {source}",
+        )
+    return values
+
+
+def token_endpoint(entry: ProviderEntry, where: str | None) -> TokenEndpoint:
+    """The token endpoint for exchanges and refreshes: RFC 6749 form, or JSON when the entry says."""
+    url, client_id = _required(entry, where, "OAuth", "token_url", "client_id")
+    return TokenEndpoint(url, client_id, entry.client_secret, json_body=entry.token_body == "json")
+
+
+def _scope(entry: ProviderEntry) -> str | None:
+    return " ".join(entry.scopes) if entry.scopes else None
 
 
 @dataclass(frozen=True)
-class AnthropicEndpoints:
-    max_authorize_url: str
-    console_authorize_url: str
+class PastedCodeEndpoints:
+    """Authorization code + PKCE where the provider's page shows CODE#STATE to paste."""
+
+    authorize_url: str
+    redirect_uri: str
     token: TokenEndpoint
-    create_api_key_url: str
-    redirect_uri: str = "https://console.anthropic.com/oauth/code/callback"
-    scope: str = "org:create_api_key user:profile user:inference"
+    scope: str | None
+    authorize_params: Mapping[str, str] = field(default_factory=dict)
+    create_api_key_url: str | None = None
+    """When set, the OAuth token buys an API key here, and the key is stored instead."""
 
 
-def anthropic_endpoints(settings: ProviderSettings) -> AnthropicEndpoints:
-    client_id = settings.client_id or ANTHROPIC_CLIENT_ID
-    return AnthropicEndpoints(
-        max_authorize_url=settings.max_authorize_url or "https://claude.ai/oauth/authorize",
-        console_authorize_url=settings.console_authorize_url
-        or "https://console.anthropic.com/oauth/authorize",
-        token=TokenEndpoint(
-            settings.token_url or "https://console.anthropic.com/v1/oauth/token", client_id, json_body=True
-        ),
-        create_api_key_url=settings.create_api_key_url
-        or "https://api.anthropic.com/api/oauth/claude_cli/create_api_key",
+def pasted_code_endpoints(entry: ProviderEntry, method: str, where: str | None) -> PastedCodeEndpoints:
+    """claude-max authorizes at `max_authorize_url`; console at `console_authorize_url`, then
+    creates an API key at `create_api_key_url`."""
+    if method == CLAUDE_MAX_METHOD:
+        (authorize_url, redirect_uri) = _required(entry, where, method, "max_authorize_url", "redirect_uri")
+        create_api_key_url = None
+    else:
+        authorize_url, redirect_uri, create_api_key_url = _required(
+            entry, where, method, "console_authorize_url", "redirect_uri", "create_api_key_url"
+        )
+    return PastedCodeEndpoints(
+        authorize_url,
+        redirect_uri,
+        token_endpoint(entry, where),
+        _scope(entry),
+        dict(entry.authorize_params),
+        create_api_key_url,
     )
 
 
 @dataclass(frozen=True)
-class CopilotEndpoints:
-    device_code_url: str
+class DeviceEndpoints:
+    """The device flow (RFC 8628); with `exchange_url`, its token buys the token used (Copilot)."""
+
+    device_authorization_url: str
     token: TokenEndpoint
-    copilot_token_url: str
-    scope: str = "read:user"
+    scope: str | None
+    exchange_url: str | None = None
 
 
-def copilot_endpoints(settings: ProviderSettings) -> CopilotEndpoints:
-    return CopilotEndpoints(
-        device_code_url=settings.device_code_url or "https://github.com/login/device/code",
-        token=TokenEndpoint(
-            settings.token_url or "https://github.com/login/oauth/access_token",
-            settings.client_id or GITHUB_COPILOT_CLIENT_ID,
-        ),
-        copilot_token_url=settings.copilot_token_url or "https://api.github.com/copilot_internal/v2/token",
-    )
+def device_endpoints(entry: ProviderEntry, where: str | None) -> DeviceEndpoints:
+    (url,) = _required(entry, where, "the device flow", "device_authorization_url")
+    return DeviceEndpoints(url, token_endpoint(entry, where), _scope(entry), entry.copilot_token_url)
 
 
 @dataclass(frozen=True)
-class StandardEndpoints:
-    """Any OAuth 2.0 provider described in config.toml (RFC 6749, 7636, 8252, 8628)."""
+class BrowserEndpoints:
+    """Authorization code + PKCE with a loopback redirect (RFC 8252)."""
 
+    authorize_url: str
     token: TokenEndpoint
-    authorize_url: str | None
-    device_authorization_url: str | None
     scope: str | None
 
 
-def standard_endpoints(
-    provider: ProviderId, settings: ProviderSettings, source: str | None
-) -> StandardEndpoints:
-    where = source or "config.toml"
-    if not settings.token_url or not settings.client_id:
-        raise CodeMeshError(
-            f"{provider} has no token_url and client_id in {where}, so it cannot use OAuth",
-            f"Add them under [providers.{provider}] in {where}",
-        )
-    return StandardEndpoints(
-        token=TokenEndpoint(settings.token_url, settings.client_id, settings.client_secret),
-        authorize_url=settings.authorize_url,
-        device_authorization_url=settings.device_authorization_url,
-        scope=" ".join(settings.scopes) if settings.scopes else None,
-    )
+def browser_endpoints(entry: ProviderEntry, where: str | None) -> BrowserEndpoints:
+    (url,) = _required(entry, where, "a browser login", "authorize_url")
+    return BrowserEndpoints(url, token_endpoint(entry, where), _scope(entry))

@@ -72,7 +72,7 @@ class CopilotRefresher:
     def refresh(self, credential: OAuthToken, now: float) -> OAuthToken:
         assert credential.refresh_token is not None
         try:
-            token, expires_at = self._gateway.fetch_copilot_token(self._url, credential.refresh_token)
+            exchanged = self._gateway.fetch_copilot_token(self._url, credential.refresh_token)
         except OAuthErrorResponse as error:
             if error.status in (401, 403):
                 # copilot_internal answers 401/403 when the GitHub token itself (our refresh token)
@@ -83,7 +83,13 @@ class CopilotRefresher:
                     description=f"GitHub refused the GitHub token (HTTP {error.status})",
                 ) from None
             raise
-        return replace(credential, access_token=token, expires_at=expires_at)
+        # The host is the one this token names (a seat can move from one plan to another).
+        return replace(
+            credential,
+            access_token=exchanged.token,
+            expires_at=exchanged.expires_at,
+            api_url=exchanged.api_url,
+        )
 
 
 def _same(a: StoredCredential, b: StoredCredential) -> bool:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
+from code_mesh.application.provider_registry import ChatTarget
 from code_mesh.application.token import UsableToken
 from code_mesh.domain.errors import CodeMeshError
+from code_mesh.domain.providers import ApiKind
 
 RETRY_AFTER_LIMIT_SECONDS = 10.0
 
@@ -41,16 +42,22 @@ ChatEvent = TextDelta | Usage
 
 
 class Unauthorized(Exception):
-    """The API refused the credential (HTTP 401) before any text arrived."""
+    """The API refused the credential (HTTP 401) before any text arrived; `said` is the
+    provider's own message, already made safe to show (escaped, short, secrets redacted)."""
+
+    def __init__(self, said: str | None = None) -> None:
+        super().__init__("unauthorized")
+        self.said = said
 
 
 class RateLimited(Exception):
     """HTTP 429; `retry_after` is what the provider asked for, in seconds (finite, not negative),
-    if it said so in a usable way."""
+    if it said so in a usable way; `said` as for Unauthorized."""
 
-    def __init__(self, retry_after: float | None) -> None:
+    def __init__(self, retry_after: float | None, said: str | None = None) -> None:
         super().__init__("rate limited")
         self.retry_after = retry_after
+        self.said = said
 
 
 class StreamCut(Exception):
@@ -76,14 +83,17 @@ class ChatReply:
         return {"provider": self.provider, "model": self.model, "text": self.text, "usage": self.usage}
 
 
-def auth_headers(kind: ChatApiKind, token: UsableToken) -> dict[str, str]:
-    """SPEC section 7: how a credential goes on the wire, per API."""
+def auth_headers(kind: ApiKind, token: UsableToken) -> dict[str, str]:
+    """SPEC section 7: how a credential goes on the wire, per API: an API key of the Messages API
+    in x-api-key, any other secret (an OAuth token of a custom provider too) as a bearer token."""
     secret = token.secret.reveal()
-    if kind is ChatApiKind.ANTHROPIC_MESSAGES:
-        if token.type == "oauth":
-            return {"Authorization": f"Bearer {secret}", "anthropic-beta": "oauth-2025-04-20"}
+    if kind is ApiKind.ANTHROPIC_MESSAGES and token.type != "oauth":
         return {"x-api-key": secret}
     return {"Authorization": f"Bearer {secret}"}
+
+
+def _said(text: str | None) -> str:
+    return f": {text}" if text else ""
 
 
 def run_message(
@@ -103,20 +113,23 @@ def run_message(
     refreshed = rate_limited = False
     while True:
         try:
-            for event in client.stream(target, auth_headers(target.kind, token), request):
+            # The host the credential names (Copilot's endpoints.api) beats api_base_url.
+            aimed = replace(target, base_url=token.api_url) if token.api_url else target
+            for event in client.stream(aimed, auth_headers(target.kind, token), request):
                 if isinstance(event, TextDelta):
                     reply.text += event.text
                     show(event.text)
                 else:
                     reply.usage.update(event.counts)
             return reply
-        except Unauthorized:
+        except Unauthorized as refusal:
             if refresh is not None and not refreshed and token.type == "oauth":
                 refreshed = True
                 token = refresh()
                 continue
             raise CodeMeshError(
-                f"{target.provider} rejected the credential (HTTP 401)", f"Log in again: `{login_hint}`"
+                f"{target.provider} rejected the credential (HTTP 401{_said(refusal.said)})",
+                f"Log in again: `{login_hint}`",
             ) from None
         except RateLimited as limit:
             wait = limit.retry_after
@@ -129,7 +142,9 @@ def run_message(
                 if wait is not None
                 else "Wait a little and try again"
             )
-            raise CodeMeshError(f"{target.provider} is rate limiting requests (HTTP 429)", advice) from None
+            raise CodeMeshError(
+                f"{target.provider} is rate limiting requests (HTTP 429{_said(limit.said)})", advice
+            ) from None
         except StreamCut:
             raise CodeMeshError(
                 f"The reply from {target.provider} was cut off part-way; what arrived is above",

@@ -1,57 +1,55 @@
-"""Settings from config.toml (SPEC section 6), as the use cases see them."""
+"""Settings from config.toml (SPEC section 6) over the provider catalog (section 9), for the use cases."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from code_mesh.domain.identifiers import ProviderId
-from code_mesh.domain.providers import BUILTIN_PROVIDERS, CustomProvider
-from code_mesh.domain.secret import Secret
+from code_mesh.domain.providers import MAIN_PROVIDERS, ProviderEntry, provider_entry
 
 
-@dataclass(frozen=True)
-class ProviderSettings:
-    """One `[providers.ID]` section; None means "use the built-in default"."""
+class ProviderCatalog(Protocol):
+    """The catalog's tables, read on demand (adapters/files/catalog_files.py)."""
 
-    name: str | None = None
-    authorize_url: str | None = None
-    max_authorize_url: str | None = None
-    console_authorize_url: str | None = None
-    device_authorization_url: str | None = None
-    device_code_url: str | None = None
-    token_url: str | None = None
-    create_api_key_url: str | None = None
-    copilot_token_url: str | None = None
-    api_base_url: str | None = None
-    client_id: str | None = None
-    client_secret: Secret | None = None
-    scopes: tuple[str, ...] | None = None
-    api: str | None = None
-    default_model: str | None = None
+    def ids(self) -> Sequence[str]: ...
 
-    def as_custom_provider(self) -> CustomProvider:
-        return CustomProvider(
-            name=self.name,
-            has_authorization_code=bool(self.authorize_url and self.token_url),
-            has_device_flow=bool(self.device_authorization_url and self.token_url),
-        )
+    def table(self, provider: str) -> Mapping[str, Any] | None: ...
+
+
+class _NoCatalog:
+    def ids(self) -> Sequence[str]:
+        return ()
+
+    def table(self, provider: str) -> Mapping[str, Any] | None:
+        return None
 
 
 @dataclass(frozen=True)
 class Settings:
     default_provider: str | None = None
-    providers: Mapping[str, ProviderSettings] = field(default_factory=dict)
+    providers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """config.toml's `[providers.ID]` tables, checked by the provider table reader."""
     source: str | None = None
     """The file these came from, for messages."""
+    catalog: ProviderCatalog = field(default_factory=_NoCatalog)
 
-    def provider(self, provider: ProviderId) -> ProviderSettings:
-        return self.providers.get(provider, ProviderSettings())
+    def provider(self, provider: ProviderId) -> ProviderEntry:
+        """The provider as code-mesh uses it: its catalog entry, config.toml's keys laid over it."""
+        return provider_entry(provider, self.catalog.table(provider), self.providers.get(provider))
 
-    def custom_provider(self, provider: ProviderId) -> CustomProvider | None:
-        if provider in BUILTIN_PROVIDERS or provider not in self.providers:
-            return None
-        return self.providers[provider].as_custom_provider()
+    def catalog_ids(self) -> list[ProviderId]:
+        """The catalog's providers: the main built-ins first, then the others by id."""
+        ids = set(self.catalog.ids())
+        main = [p for p in MAIN_PROVIDERS if p in ids]
+        return [ProviderId(p) for p in (*main, *sorted(ids - set(main)))]
 
     def configured_custom_providers(self) -> list[ProviderId]:
-        return [ProviderId(p) for p in self.providers if p not in BUILTIN_PROVIDERS]
+        """Providers config.toml describes that the catalog does not hold."""
+        catalog = set(self.catalog.ids())
+        return [ProviderId(p) for p in self.providers if p not in catalog]
+
+    def known_providers(self) -> list[ProviderId]:
+        """Every provider code-mesh knows by name: the catalog's, then config.toml's own."""
+        return [*self.catalog_ids(), *self.configured_custom_providers()]

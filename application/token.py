@@ -16,7 +16,7 @@ from code_mesh.domain.credentials import (
 )
 from code_mesh.domain.errors import CodeMeshError, InvalidInput, NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.providers import BUILTIN_PROVIDERS, profile_for
+from code_mesh.domain.providers import MAIN_PROVIDERS, ProviderEntry
 from code_mesh.domain.rules import custom_token_field, header_safe
 from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import one_line
@@ -30,6 +30,8 @@ class UsableToken:
     """`env:VARIABLE` or `store`."""
     type: str = "api_key"
     """The credential's type: how the secret must be presented (SPEC section 7)."""
+    api_url: str | None = None
+    """Where the credential's API requests go, when its provider said so and the entry allows it."""
 
 
 def find_credential(
@@ -45,7 +47,7 @@ def find_credential(
     named = f" --account {account}" if account else ""
     login = f"Run `code-mesh auth login {provider}{named}`"
     if account is None or not accounts:
-        providers = [*(c.provider for c in everything), *BUILTIN_PROVIDERS]
+        providers = [*(c.provider for c in everything), *MAIN_PROVIDERS]
         what = f"{provider} has no stored account {account!s}" if account else f"Not logged in to {provider}"
         raise NotLoggedIn(what, with_suggestion(provider, providers, login))
     raise NotLoggedIn(
@@ -70,14 +72,15 @@ def _one_line(secret: Secret, unusable: Callable[[str], CodeMeshError]) -> Secre
 
 
 def token_from_environment(
-    provider: ProviderId, account: AccountName | None, environ: Mapping[str, str]
+    entry: ProviderEntry, account: AccountName | None, environ: Mapping[str, str]
 ) -> UsableToken | None:
-    """The provider's environment variable beats the store, unless an account is named.
+    """The provider's environment variable (the first of its `env` that is set) beats the
+    store, unless an account is named.
 
     `OPENAI_API_KEY=$(cat key.txt)` keeps a CR from a file written on Windows: whitespace
     around the key is dropped; a control character inside it is refused, naming the variable."""
-    variable = profile_for(provider).env_var
-    if account is None and variable and environ.get(variable):
+    variable = entry.variable_set(environ)
+    if account is None and variable:
         value = header_safe(environ[variable])
         if value is None:
             raise InvalidInput(

@@ -62,6 +62,8 @@ class OAuthToken:
     account_id: str | None = None
     enterprise_url: str | None = None
     scopes: str | None = None
+    api_url: str | None = None
+    """Where this credential's API requests go, when the provider said so (Copilot's `endpoints.api`)."""
     type: ClassVar[str] = "oauth"
 
     def __post_init__(self) -> None:
@@ -88,6 +90,7 @@ class OAuthToken:
             "account_id": self.account_id,
             "enterprise_url": self.enterprise_url,
             "scopes": self.scopes,
+            "api_url": self.api_url,
         }
         return {name: value for name, value in fields.items() if value is not None}
 
@@ -167,6 +170,7 @@ def checked(credential: Credential) -> Credential:
             account_id=_checked_text(credential.account_id, "account_id"),
             enterprise_url=_checked_text(credential.enterprise_url, "enterprise_url"),
             scopes=_checked_text(credential.scopes, "scopes"),
+            api_url=_checked_text(credential.api_url, "api_url"),
         )
     return _checked_custom(credential)
 

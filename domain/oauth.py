@@ -101,7 +101,18 @@ class TokenGrant:
             account_id=previous.account_id if previous else None,
             enterprise_url=previous.enterprise_url if previous else None,
             scopes=self.scope or (previous.scopes if previous else None),
+            api_url=previous.api_url if previous else None,
         )
+
+
+@dataclass(frozen=True)
+class ExchangedToken:
+    """A token bought with another one (the Copilot token, with the GitHub token): it expires at
+    `expires_at` (Unix seconds), and `api_url` is where its API requests go, when the answer said."""
+
+    token: Secret
+    expires_at: int
+    api_url: str | None = None
 
 
 @dataclass(frozen=True)

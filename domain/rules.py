@@ -16,8 +16,9 @@ _FIRST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _OTHER_CHARS = _FIRST_CHARS | frozenset("._-")
 MAX_IDENTIFIER_LENGTH = 64
 
-ENVIRONMENT_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
-"""Provider id → the environment variable that beats its stored credential (SPEC section 2)."""
+PROVIDER_ALIASES = {"github": "github-copilot"}
+"""Another tool's id → code-mesh's (SPEC section 2): the Code Mesh CLI calls Copilot `github`.
+Every command that maps one says so once; the token fast path hands these to the full path."""
 
 CUSTOM_TOKEN_FIELDS = ("token", "api_key", "key")
 """The fields of a custom credential that `auth token` prints, in order of preference."""

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 
 from code_mesh.application.login_with_api_key import key_pipe_command
 from code_mesh.domain.errors import CodeMeshError, CommandLineError, InvalidIdentifier
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.rules import is_valid_identifier
+from code_mesh.domain.rules import PROVIDER_ALIASES, is_valid_identifier
 from code_mesh.domain.text_rules import looks_like_secret
 from code_mesh.domain.wording import with_suggestion
+from code_mesh.entrypoints.output import notice
+
+_noted: set[str] = set()
+
+
+def note_aliases(names: Iterable[str | None]) -> None:
+    """Say once per command, on stderr, what another tool's provider id means here (SPEC section 2)."""
+    for name in names:
+        if name is not None and name not in _noted:
+            _noted.add(name)
+            notice(
+                f"code-mesh: note: {name} means {PROVIDER_ALIASES[name]} here "
+                "(the id the Code Mesh CLI uses for it)"
+            )
 
 
 def secret_argument_error(provider: str | None = None) -> CommandLineError:
@@ -24,19 +39,22 @@ def secret_argument_error(provider: str | None = None) -> CommandLineError:
 
 
 def known_provider_ids() -> list[str]:
-    """The ids worth suggesting or completing: the built-in ones and config.toml's own."""
-    from code_mesh.domain.providers import BUILTIN_PROVIDERS
+    """The ids worth suggesting or completing: the catalog's and config.toml's own."""
+    from code_mesh.domain.providers import MAIN_PROVIDERS
     from code_mesh.entrypoints import bootstrap
 
-    ids = list(BUILTIN_PROVIDERS)
+    ids = list(MAIN_PROVIDERS)
     with contextlib.suppress(CodeMeshError):  # a broken config.toml is said where it matters
-        ids += [str(p) for p in bootstrap.settings().configured_custom_providers()]
+        ids = [str(p) for p in bootstrap.settings().known_providers()]
     return ids
 
 
 def provider_argument(text: str) -> ProviderId:
     if looks_like_secret(text):
         raise secret_argument_error()
+    if text in PROVIDER_ALIASES:
+        note_aliases([text])
+        text = PROVIDER_ALIASES[text]
     try:
         return ProviderId(text)
     except InvalidIdentifier as error:

@@ -60,7 +60,8 @@ def _take_over_auth_json(source: Path, outcome: _FirstUse) -> Callable[[Path], N
         from code_mesh.adapters.files.auth_json import detect_format, written_by_code_mesh
         from code_mesh.adapters.files.text_input import AUTH_JSON_LIMIT, UnreadableText, read_text_file
         from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
-        from code_mesh.application.import_credentials import import_credentials
+        from code_mesh.application.import_credentials import import_credentials, screen_metadata_urls
+        from code_mesh.entrypoints.arguments import note_aliases
 
         try:
             text = read_text_file(source, AUTH_JSON_LIMIT)
@@ -80,6 +81,10 @@ def _take_over_auth_json(source: Path, outcome: _FirstUse) -> Callable[[Path], N
                 "no store was created and the file is untouched",
                 f"Fix or move {source} aside, then run the command again",
             ) from None
+        note_aliases(entry.written_as for entry in entries)
+        entries, dropped = screen_metadata_urls(entries, settings().provider)
+        for line in dropped:
+            warn(line)
         store = SqliteCredentialStore(new_store, _cipher(), key_lock=key_lock())
         try:
             import_credentials(store, entries)
@@ -335,22 +340,16 @@ def chat_client() -> HttpChatClient:
 
 
 def refresher_for(provider: ProviderId) -> Refresher:
-    """How this provider's OAuth credentials are refreshed."""
-    from code_mesh.application.provider_endpoints import (
-        anthropic_endpoints,
-        copilot_endpoints,
-        standard_endpoints,
-    )
+    """How this provider's OAuth credentials are refreshed: a token exchange when its entry names
+    one (Copilot: the GitHub token buys a new Copilot token), else its token endpoint."""
+    from code_mesh.application.provider_endpoints import token_endpoint
     from code_mesh.application.refresh import CopilotRefresher, TokenEndpointRefresher
 
     config = settings()
-    provider_settings = config.provider(provider)
-    if provider == "anthropic":
-        return TokenEndpointRefresher(gateway(), anthropic_endpoints(provider_settings).token)
-    if provider == "github-copilot":
-        return CopilotRefresher(gateway(), copilot_endpoints(provider_settings).copilot_token_url)
-    endpoints = standard_endpoints(provider, provider_settings, config.source)
-    return TokenEndpointRefresher(gateway(), endpoints.token)
+    entry = config.provider(provider)
+    if entry.copilot_token_url:
+        return CopilotRefresher(gateway(), entry.copilot_token_url)
+    return TokenEndpointRefresher(gateway(), token_endpoint(entry, config.source))
 
 
 def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = False) -> StoredCredential:

@@ -51,6 +51,12 @@ def _fresh_token(arguments: list[str]) -> str | None:
     from code_mesh.application.fresh_token import TokenRecord, fresh_token
 
     home = os.environ.get("CODE_MESH_HOME") or os.path.join(os.path.expanduser("~"), ".code-mesh")
+    config = os.environ.get("CODE_MESH_CONFIG") or os.path.join(home, "config.toml")
+    if os.path.exists(os.path.expanduser(config)):
+        # config.toml may change a provider's `env` (or describe a provider of its own), and
+        # reading it needs tomllib (about 10 ms): the full path answers. Issue 14 is to make
+        # this case cheap too.
+        return None
 
     def read_record(provider: str, account: str | None) -> TokenRecord | None:
         # Imported only when no environment variable answered: sqlite3 is the biggest cost here.
@@ -60,4 +66,18 @@ def _fresh_token(arguments: list[str]) -> str | None:
             provider, account
         )
 
-    return fresh_token(provider, account, os.environ, read_record, time.time())
+    return fresh_token(provider, account, os.environ, read_record, time.time(), _catalog_variables)
+
+
+def _catalog_variables(provider: str) -> tuple[str, ...] | None:
+    """The provider's variables from the catalog's generated index (no TOML read here); none for
+    a provider the catalog does not hold; None (the full path decides) for a catalog file the
+    index does not know, as after an upgrade that added one without regenerating it."""
+    from code_mesh.catalog import index
+
+    variables = index.ENVIRONMENT_VARIABLES.get(provider)
+    if variables is not None:
+        return variables
+    if os.path.exists(os.path.join(os.path.dirname(index.__file__), provider + ".toml")):
+        return None
+    return ()

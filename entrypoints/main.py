@@ -50,6 +50,12 @@ def _exit_on_unraisable_interrupt(hook: object) -> object:
     return report
 
 
+def _interrupted() -> int:
+    sys.stderr.write(_INTERRUPTED)
+    sys.stderr.flush()
+    return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run code-mesh with `argv` (default: the process's arguments); return the exit code."""
     global _raise_interrupts
@@ -71,9 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         return run(arguments)
     except KeyboardInterrupt:
         _raise_interrupts = False  # another Ctrl-C meanwhile ends the process at once
-        sys.stderr.write(_INTERRUPTED)
-        sys.stderr.flush()
-        return 130
+        return _interrupted()
+    except RuntimeError as error:
+        # A Ctrl-C while a module defines a class arrives wrapped: Python turns what a
+        # descriptor's __set_name__ raises (a cached_property's) into a RuntimeError.
+        if not isinstance(error.__cause__, KeyboardInterrupt):
+            raise
+        _raise_interrupts = False
+        return _interrupted()
     except BrokenPipeError:
         # The reader went away (`| head`); say nothing more and keep Python quiet at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from code_mesh.application.ports import FailureNote, TokenEndpoint
-from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, TokenGrant
+from code_mesh.domain.oauth import DeviceAuthorization, DevicePoll, ExchangedToken, TokenGrant
 from code_mesh.domain.secret import Secret
 
 
@@ -96,7 +96,7 @@ class ScriptedGateway:
         self.poll_answers: list[TokenGrant | DevicePoll | Exception] = []
         self.device: DeviceAuthorization | None = None
         self.refresh_calls: list[str] = []
-        self.copilot_answers: list[tuple[Secret, int] | Exception] = []
+        self.copilot_answers: list[ExchangedToken | Exception] = []
 
     def refresh(self, endpoint: TokenEndpoint, refresh_token: Secret) -> TokenGrant:
         self.refresh_calls.append(refresh_token.reveal())
@@ -117,7 +117,7 @@ class ScriptedGateway:
             raise answer
         return answer
 
-    def fetch_copilot_token(self, url: str, github_token: Secret) -> tuple[Secret, int]:
+    def fetch_copilot_token(self, url: str, github_token: Secret) -> ExchangedToken:
         answer = self.copilot_answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

@@ -26,6 +26,7 @@ from code_mesh.domain.credentials import (
 )
 from code_mesh.domain.errors import InvalidAuthFile, InvalidIdentifier
 from code_mesh.domain.identifiers import DEFAULT, PATTERN_TEXT, AccountName, ProviderId
+from code_mesh.domain.rules import PROVIDER_ALIASES
 from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import one_line
 
@@ -197,7 +198,8 @@ class CodeMeshFormat:
         fields = _Fields(where, value)
         bare = ":" not in key
         provider_text, _, account_text = key.partition(":")
-        provider = _identifier(ProviderId, provider_text, where)
+        written_as = provider_text if provider_text in PROVIDER_ALIASES else None
+        provider = _identifier(ProviderId, PROVIDER_ALIASES.get(provider_text, provider_text), where)
         if bare:
             named = fields.string("account", required=False)
             account = DEFAULT if named is None else _identifier(AccountName, named, where)
@@ -219,13 +221,14 @@ class CodeMeshFormat:
                     account_id=fields.string("account_id", required=False),
                     enterprise_url=fields.string("enterprise_url", required=False),
                     scopes=fields.string("scopes", required=False),
+                    api_url=fields.string("api_url", required=False),
                 ),
             )
         elif kind == "custom":
             credential = _custom(where, fields.entry.get("data"))
         else:
             raise _fail(where, f"unknown type {one_line(repr(kind), 40)} (expected api_key, oauth or custom)")
-        return AuthFileEntry(provider, account, credential, fields.boolean("needs_login"), bare)
+        return AuthFileEntry(provider, account, credential, fields.boolean("needs_login"), bare, written_as)
 
     def encode(self, credentials: list[StoredCredential]) -> EncodedAuthFile:
         document: dict[str, dict[str, Any]] = {}
@@ -274,7 +277,11 @@ _WELLKNOWN_FIELDS = {"key", "token", "url"}
 
 
 class OpencodeFormat:
-    """opencode's `~/.local/share/opencode/auth.json`: expiry in milliseconds, URL keys."""
+    """opencode's `~/.local/share/opencode/auth.json`: expiry in milliseconds, URL keys.
+
+    Its OAuth entries have no field for `api_url` (opencode's Auth.Oauth schema: refresh,
+    access, expires, accountId, enterpriseUrl), so none is written; Copilot's comes back with
+    the next Copilot token."""
 
     name = "opencode"
 

@@ -1,8 +1,11 @@
 """The ChatClient port over httpx and server-sent events.
 
 Knows the wire formats of SPEC section 7: Anthropic Messages (`event:` lines,
-message_start … message_stop) and OpenAI-style chat completions (`data:` chunks
-ending with `[DONE]`), which GitHub Copilot speaks too.
+message_start … message_stop, at `{api_base_url}/v1/messages`) and OpenAI-style chat
+completions (`data:` chunks ending with `[DONE]`, at `{api_base_url}/chat/completions`,
+the base being what the OpenAI SDK calls base_url, version included), which GitHub
+Copilot and every catalog API-key provider speak too. Which provider wants which reply
+length field or extra headers is the target's business (the catalog's), not this module's.
 
 Bounds (issue 9): the request runs on a worker thread and hands each event over a
 `Pipe`; the timeout (CODE_MESH_HTTP_TIMEOUT, else 60 s) bounds the wait for the answer
@@ -36,9 +39,9 @@ from code_mesh.adapters.providers.http_exchange import (
     read_capped,
     split_lines,
 )
-from code_mesh.adapters.providers.oauth_http import USER_AGENT
+from code_mesh.adapters.providers.oauth_http import PROXY_ADVICE, USER_AGENT
 from code_mesh.adapters.providers.server_sent_events import ServerSentEvent, parse_events
-from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
+from code_mesh.application.provider_registry import ChatTarget
 from code_mesh.application.run_message import (
     ChatEvent,
     ChatRequest,
@@ -49,28 +52,31 @@ from code_mesh.application.run_message import (
     Usage,
 )
 from code_mesh.domain.errors import CodeMeshError, ProviderUnavailable
+from code_mesh.domain.providers import ApiKind
 from code_mesh.domain.rules import header_safe
 from code_mesh.domain.text import one_line
 
 ANTHROPIC_VERSION = "2023-06-01"
+"""The version of the Messages API this reader speaks (the anthropic-version header; the Anthropic
+SDK sends the same: github:anthropics/anthropic-sdk-python/src/anthropic/_client.py)."""
 DEFAULT_PIECE_TIMEOUT_SECONDS = 60.0
 ERROR_BODY_LIMIT = 64 * 1024
 MESSAGE_LIMIT = 200
+MIN_REDACTED_LENGTH = 8
 MAX_RETRY_AFTER_SECONDS = 10**7
 """A retry-after beyond about four months is not advice to wait; it is treated as absent."""
 _CREDENTIAL_HEADERS = ("authorization", "x-api-key")
 
 
 def _endpoint(target: ChatTarget) -> str:
-    if target.kind is ChatApiKind.ANTHROPIC_MESSAGES:
+    """SPEC section 6: the Anthropic SDK's base is the host, the OpenAI SDK's includes /v1."""
+    if target.kind is ApiKind.ANTHROPIC_MESSAGES:
         return f"{target.base_url}/v1/messages"
-    if target.kind is ChatApiKind.OPENAI_CHAT:
-        return f"{target.base_url}/v1/chat/completions"
     return f"{target.base_url}/chat/completions"
 
 
 def _body(target: ChatTarget, request: ChatRequest) -> dict[str, Any]:
-    if target.kind is ChatApiKind.ANTHROPIC_MESSAGES:
+    if target.kind is ApiKind.ANTHROPIC_MESSAGES:
         body: dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens,
@@ -85,7 +91,7 @@ def _body(target: ChatTarget, request: ChatRequest) -> dict[str, Any]:
     return {
         "model": request.model,
         "messages": messages,
-        "max_tokens": request.max_tokens,
+        target.reply_length_field: request.max_tokens,
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -140,29 +146,48 @@ def _loads(data: str) -> Any:
         return None
 
 
+def _message_in(value: Any) -> str | None:
+    """The provider's own words in a JSON error body, in the shapes the catalog's providers use
+    (REPORT quirk 19): `{"error": {"message"}}` (OpenAI, Anthropic, Groq, OpenRouter), `{"error":
+    "…"}` (xAI: a string), `[{"error": {…}}]` (Google's compatibility layer: an array),
+    `{"detail": "…"}` or `{"message": "…"}` (Mistral), `{"object": "error", "message"}` (vLLM)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, dict):
+        return None
+    error, detail = value.get("error"), value.get("detail")
+    details = detail if isinstance(detail, list) else []
+    candidates = [
+        _object(error).get("message"),
+        value.get("message"),
+        error,
+        detail,
+        *(_object(item).get("msg") for item in details[:1]),
+    ]
+    return next((c for c in candidates if isinstance(c, str) and c.strip()), None)
+
+
 def provider_message(body: bytes, secrets: Iterable[str]) -> str | None:
-    """The provider's own words in an error body (SPEC section 7): `error.message` (or `message`,
-    or an `error` string) of a JSON body, else the first line of a text body; made safe to show."""
+    """The provider's own words in an error body (SPEC section 7): the message of a JSON body
+    (`_message_in`), else the first line of a text body (Copilot answers in plain text); made
+    safe to show: escaped, at most 200 characters, the request's secrets redacted."""
     text = body.decode("utf-8", errors="replace")
     value = _loads(text)
-    if isinstance(value, dict):
-        error = value.get("error")
-        candidates = [_object(error).get("message"), value.get("message"), error]
-        message = next((c for c in candidates if isinstance(c, str) and c.strip()), None)
-    elif value is None:
+    if value is None:
         message = next((line for line in text.splitlines() if line.strip()), None)
     else:
-        message = None
+        message = _message_in(value)
     return one_line(message, MESSAGE_LIMIT, secrets) if message else None
 
 
 def _event_error(data: dict[str, Any], secrets: Iterable[str]) -> str:
-    """What an `error` inside a stream says (Anthropic's `event: error`, OpenAI's `{"error": …}`)."""
+    """What an `error` inside a stream says: Anthropic's `event: error`, OpenAI's and
+    OpenRouter's `{"error": {…}}`, xAI's `{"error": "…"}`, vLLM's `{"object": "error", "message"}`."""
     error = data.get("error")
-    fields = _object(error)
+    fields = _object(error) if error is not None else data
     kind, message = fields.get("type"), fields.get("message")
     if isinstance(error, str):
-        message = error
+        kind, message = None, error
     parts = [
         one_line(part, MESSAGE_LIMIT, secrets) for part in (kind, message) if isinstance(part, str) and part
     ]
@@ -179,6 +204,7 @@ class HttpChatClient:
             transport=transport,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks=http_hooks("chat"),
+            trust_env=True,  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: users behind corporate proxies
         )
 
     def stream(
@@ -186,9 +212,14 @@ class HttpChatClient:
     ) -> Iterator[ChatEvent]:
         url = _endpoint(target)
         host = urlsplit(url).netloc
-        sent_headers = {"Accept": "text/event-stream", **headers}
-        if target.kind is ChatApiKind.ANTHROPIC_MESSAGES:
+        sent_headers = {"Accept": "text/event-stream"}
+        if target.kind is ApiKind.ANTHROPIC_MESSAGES:
             sent_headers["anthropic-version"] = ANTHROPIC_VERSION
+        credential_names = {name.lower() for name in headers}
+        extra = {n: v.reveal() for n, v in target.headers.items() if n.lower() not in credential_names}
+        sent_headers = {n: v for n, v in sent_headers.items() if n.lower() not in {e.lower() for e in extra}}
+        sent_headers.update(extra)  # the entry's headers (config.toml's replace the catalog's)
+        sent_headers.update(headers)
         for name, value in sent_headers.items():
             if header_safe(value) != value:  # the use case checks credentials; this is the last guard
                 raise CodeMeshError(
@@ -197,6 +228,9 @@ class HttpChatClient:
                 )
         secrets = [value for name, value in sent_headers.items() if name.lower() in _CREDENTIAL_HEADERS]
         secrets += [value.partition(" ")[2] for value in secrets if " " in value]
+        # Configured header values are secrets too (SPEC section 1); one too short to be a
+        # credential ("core") would only mangle the words of a message around it.
+        secrets += [value for value in extra.values() if len(value) >= MIN_REDACTED_LENGTH]
         pipe: Pipe[ChatEvent | None] = Pipe(self._timeout)
         worker = threading.Thread(
             target=self._produce,
@@ -230,7 +264,7 @@ class HttpChatClient:
     def _produce(
         self,
         pipe: Pipe[ChatEvent | None],
-        kind: ChatApiKind,
+        kind: ApiKind,
         url: str,
         host: str,
         headers: dict[str, str],
@@ -241,11 +275,13 @@ class HttpChatClient:
             with self._client.stream("POST", url, json=body, headers=headers) as response:
                 self._check(response, host, secrets)
                 events = parse_events(split_lines(decoded_chunks(response)))
-                reader = self._anthropic if kind is ChatApiKind.ANTHROPIC_MESSAGES else self._openai
+                reader = self._anthropic if kind is ApiKind.ANTHROPIC_MESSAGES else self._openai
                 for item in reader(events, host, secrets):
                     if not pipe.put(item):
                         return  # the reader has gone (an error, Ctrl-C): stop reading
             pipe.close()
+        except httpx.ProxyError:
+            pipe.fail(ProviderUnavailable(f"The proxy refused the connection to {host}", PROXY_ADVICE))
         except httpx.ConnectError:
             pipe.fail(
                 ProviderUnavailable(
@@ -286,19 +322,22 @@ class HttpChatClient:
         message = provider_message(body, secrets)
         said = f": {message}" if message else ""
         if status == 401:
-            raise Unauthorized
+            raise Unauthorized(message)
         if status == 429:
-            raise RateLimited(retry_after(response.headers, time.time()))
+            raise RateLimited(retry_after(response.headers, time.time()), message)
         if 200 <= status < 300:
             kind = one_line(content_type or "no content type", 60)
             raise ProviderUnavailable(
                 f"{host} answered with {kind} instead of a stream{said}",
                 "Check api_base_url in config.toml",
             )
-        raise ProviderUnavailable(
-            f"{host} answered HTTP {status}{said}",
-            "Try again later" if status >= 500 else "Check the model name and options",
-        )
+        if status >= 500:
+            advice = "Try again later"
+        elif status == 404:
+            advice = "Check api_base_url in config.toml and the model name"
+        else:  # xAI and Google answer a bad key with 400 too
+            advice = "Check the key, the model name and the options"
+        raise ProviderUnavailable(f"{host} answered HTTP {status}{said}", advice)
 
     @staticmethod
     def _data(event: ServerSentEvent, host: str) -> dict[str, Any]:
@@ -340,7 +379,7 @@ class HttpChatClient:
             if event.data.strip() == "[DONE]":
                 return
             data = self._data(event, host)
-            if data.get("error") is not None:
+            if data.get("error") is not None or data.get("object") == "error":
                 raise ProviderUnavailable(
                     f"{host} reported an error mid-reply ({_event_error(data, secrets)})", "Try again later"
                 )

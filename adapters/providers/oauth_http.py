@@ -35,6 +35,7 @@ from code_mesh.domain.errors import OAuthErrorResponse, ProviderUnavailable
 from code_mesh.domain.oauth import (
     DeviceAuthorization,
     DevicePoll,
+    ExchangedToken,
     TokenGrant,
     device_code_lifetime,
     displayable_user_code,
@@ -49,6 +50,7 @@ from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import one_line, redact
 
 USER_AGENT = f"code-mesh/{__version__} (+https://pypi.org/project/code-mesh/)"
+PROXY_ADVICE = "Check HTTPS_PROXY (and NO_PROXY), or ask whoever runs the proxy"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DESCRIPTION_LIMIT = 200
 
@@ -92,6 +94,7 @@ class HttpOAuthGateway:
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
             event_hooks=http_hooks("oauth"),
+            trust_env=True,  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: users behind corporate proxies
         )
 
     def close(self) -> None:
@@ -114,6 +117,10 @@ class HttpOAuthGateway:
         except (ExchangeTimedOut, httpx.TimeoutException):
             raise ProviderUnavailable(
                 f"{host} did not answer within {self._timeout:g} s; {_UNCHANGED}", _RETRY_LATER
+            ) from None
+        except httpx.ProxyError:
+            raise ProviderUnavailable(
+                f"The proxy refused the connection to {host}; {_UNCHANGED}", PROXY_ADVICE
             ) from None
         except httpx.ConnectError:
             raise ProviderUnavailable(
@@ -174,7 +181,16 @@ class HttpOAuthGateway:
                 status=status,
             )
         if not 200 <= status < 300:
-            raise OAuthErrorResponse(f"HTTP {status}", host, status=status)
+            # Not RFC 6749's shape; Anthropic's {"error": {"type", "message"}}, GitHub's {"message"}.
+            said = error.get("message") if isinstance(error, dict) else body.get("message")
+            raise OAuthErrorResponse(
+                f"HTTP {status}",
+                host,
+                description=one_line(said, DESCRIPTION_LIMIT, answer.secrets)
+                if isinstance(said, str) and said.strip()
+                else None,
+                status=status,
+            )
         return body
 
     def _post(
@@ -307,7 +323,7 @@ class HttpOAuthGateway:
             )
         return Secret(key)
 
-    def fetch_copilot_token(self, url: str, github_token: Secret) -> tuple[Secret, int]:
+    def fetch_copilot_token(self, url: str, github_token: Secret) -> ExchangedToken:
         answer = self._bearer("GET", url, github_token)
         if answer.status in (401, 403):
             raise OAuthErrorResponse("bad_credentials", answer.host, status=answer.status)
@@ -323,4 +339,6 @@ class HttpOAuthGateway:
                 f"{answer.host} answered with a Copilot token whose expires_at is not a time; {_UNCHANGED}",
                 _RETRY_LATER,
             )
-        return Secret(token), expires_at
+        endpoints = body.get("endpoints")
+        api_url = web_url(endpoints.get("api")) if isinstance(endpoints, dict) else None
+        return ExchangedToken(Secret(token), expires_at, api_url)

@@ -155,6 +155,7 @@ def credential_from_row(row: Any, keys: _TransactionKeys) -> Credential:
             account_id=row.account_id,
             enterprise_url=row.enterprise_url,
             scopes=row.scopes,
+            api_url=row.api_url,
         )
     if row.type == Custom.type:
         data = json.loads(fields.open("custom_data", row.custom_data) or "{}")
@@ -175,6 +176,7 @@ _CREDENTIAL_COLUMNS = (
     "account_id",
     "enterprise_url",
     "scopes",
+    "api_url",
     "has_refresh_token",
 )
 
@@ -197,6 +199,7 @@ def columns_for(credential: Credential, fields: _Fields) -> dict[str, Any]:
             account_id=credential.account_id,
             enterprise_url=credential.enterprise_url,
             scopes=credential.scopes,
+            api_url=credential.api_url,
             has_refresh_token=credential.refresh_token is not None,
         )
     else:

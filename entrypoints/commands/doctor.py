@@ -7,6 +7,7 @@ narrowed, so what it reports is what is there (and its advice is never already c
 from __future__ import annotations
 
 import json as json_module
+from collections.abc import Callable
 from typing import Annotated
 
 from cyclopts import Parameter
@@ -23,11 +24,25 @@ from code_mesh.application.doctor import (
     store_file_checks,
     unopenable_store_checks,
 )
-from code_mesh.domain.errors import StoreUnavailable
+from code_mesh.domain.errors import CodeMeshError, StoreUnavailable
+from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.providers import ProviderEntry
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.output import paint, say
 
 _COLOURS = {Level.OK: "32", Level.WARNING: "33", Level.PROBLEM: "31"}
+
+
+def _provider_entries() -> Callable[[ProviderId], ProviderEntry]:
+    """What each provider is: the catalog with config.toml over it, or the catalog alone when
+    config.toml cannot be read (its own check says why)."""
+    try:
+        return bootstrap.settings().provider
+    except CodeMeshError:
+        from code_mesh.adapters.files.catalog_files import CatalogFiles
+        from code_mesh.application.settings import Settings
+
+        return Settings(catalog=CatalogFiles()).provider
 
 
 def _store_checks() -> list[Check]:
@@ -40,7 +55,9 @@ def _store_checks() -> list[Check]:
             return store_file_checks(inspector)
         store = bootstrap.store_as_found()
         try:
-            return run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now())
+            return run_checks(
+                store, inspector, bootstrap.environment(), bootstrap.clock().now(), _provider_entries()
+            )
         finally:
             store.dispose()
     except StoreUnavailable as error:  # not SQLite, a directory, newer: the file checks still say why

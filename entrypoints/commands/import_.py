@@ -14,11 +14,12 @@ from code_mesh.adapters.files.text_input import (
     read_standard_input,
     read_text_file,
 )
-from code_mesh.application.import_credentials import ImportAction, import_credentials
+from code_mesh.application.import_credentials import ImportAction, import_credentials, screen_metadata_urls
 from code_mesh.domain.errors import InvalidAuthFile
 from code_mesh.domain.wording import counted
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.output import paint, say
+from code_mesh.entrypoints.arguments import note_aliases
+from code_mesh.entrypoints.output import paint, say, warn
 
 
 def _read(path: str | None) -> tuple[str, str]:
@@ -61,6 +62,10 @@ def import_credentials_command(
         entries = codec.decode(text)
     except InvalidAuthFile as error:
         raise InvalidAuthFile(f"{name}: {error.message}", error.next_step) from None
+    note_aliases(entry.written_as for entry in entries)
+    entries, dropped = screen_metadata_urls(entries, bootstrap.settings().provider)
+    for line in dropped:
+        warn(line)
     if not entries:  # an export of an empty store comes back as it went
         say(f"Nothing to import: {name} holds no credentials ({codec.name} format); nothing was changed.")
         return 0

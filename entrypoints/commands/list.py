@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as json_module
+import textwrap
 from typing import Annotated
 
 from cyclopts import Parameter
@@ -102,9 +103,7 @@ def list_credentials_command(
     """List credentials and their status; secrets are never shown."""
     store = bootstrap.open_store()
     now = bootstrap.clock().now()
-    config = bootstrap.settings()
-    custom = {p: config.providers[p].as_custom_provider() for p in config.configured_custom_providers()}
-    rows = list_credentials(store, bootstrap.environment(), now, custom)
+    rows = list_credentials(store, bootstrap.environment(), now, bootstrap.settings())
     if json:
         document = {
             "store": store.location,
@@ -113,8 +112,16 @@ def list_credentials_command(
         }
         say(json_module.dumps(document, indent=2))
         return 0
-    for text in render_table(rows, now):
+    for text in render_table([row for row in rows if not row.listed_apart], now):
         say(text)
+    others = [row.provider for row in rows if row.listed_apart]
+    if others:
+        for line in textwrap.wrap(
+            f"Also in the catalog: {', '.join(others)} (`code-mesh auth login ID`).",
+            80,
+            break_on_hyphens=False,
+        ):
+            say(line)
     say()
     for variable, provider in sorted({(row.shadowed_by, row.provider) for row in rows if row.shadowed_by}):
         say(f"not used: {variable} is set and beats the stored {provider} credentials.")

@@ -16,22 +16,26 @@ from code_mesh.domain.errors import CommandLineError, InvalidIdentifier, Invalid
 from code_mesh.domain.identifiers import DEFAULT, AccountName, ProviderId
 from code_mesh.domain.providers import (
     API_KEY_METHOD,
-    BUILTIN_PROVIDERS,
     CLAUDE_MAX_METHOD,
     CONSOLE_METHOD,
     DEVICE_METHOD,
+    MAIN_PROVIDERS,
     OAUTH_METHOD,
-    CustomProvider,
-    ProviderProfile,
-    profile_for,
+    ProviderEntry,
+    derived_methods,
 )
-from code_mesh.domain.rules import MAX_SECRET_BYTES
+from code_mesh.domain.rules import MAX_SECRET_BYTES, PROVIDER_ALIASES
 from code_mesh.domain.secret import Secret
 from code_mesh.domain.text_rules import looks_like_secret
 from code_mesh.domain.wording import with_suggestion
 from code_mesh.entrypoints import bootstrap
-from code_mesh.entrypoints.arguments import account_argument, complete_provider, provider_argument
-from code_mesh.entrypoints.output import paint, say, warn
+from code_mesh.entrypoints.arguments import (
+    account_argument,
+    complete_provider,
+    note_aliases,
+    provider_argument,
+)
+from code_mesh.entrypoints.output import notice, paint, say, warn
 
 METHOD_LABELS = {
     CLAUDE_MAX_METHOD: "Claude Pro/Max (OAuth)",
@@ -44,11 +48,17 @@ METHOD_LABELS = {
 OTHER_PROVIDER = "Another provider (enter its id)"
 
 
-def _profile(provider: ProviderId) -> ProviderProfile:
-    return profile_for(provider, bootstrap.settings().custom_provider(provider))
+SUBSCRIPTION_NOTICE = (
+    "Anthropic allows Claude Pro/Max tokens only in Claude Code: code-mesh hands this one to Claude Code "
+    "(`code-mesh exec`, `auth token`), never to `run` (use --method console for that)."
+)
 
 
-def provider_options(profiles: list[ProviderProfile]) -> list[str]:
+def _profile(provider: ProviderId) -> ProviderEntry:
+    return bootstrap.settings().provider(provider)
+
+
+def provider_options(profiles: list[ProviderEntry]) -> list[str]:
     """One line per provider: its name, then its id in a column (no "Name (Claude) (id)")."""
     width = max(len(profile.name) for profile in profiles)
     return [
@@ -58,12 +68,16 @@ def provider_options(profiles: list[ProviderProfile]) -> list[str]:
 
 
 def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
-    configured = bootstrap.settings().configured_custom_providers()
-    profiles = [*BUILTIN_PROVIDERS.values(), *(_profile(p) for p in configured)]
+    config = bootstrap.settings()
+    catalog = config.catalog_ids()
+    # The main built-ins and config.toml's own; the catalog's others are typed (SPEC section 9's way).
+    listed = [p for p in catalog if p in MAIN_PROVIDERS] + config.configured_custom_providers()
+    others = ", ".join(p for p in catalog if p not in MAIN_PROVIDERS)
+    profiles = [config.provider(p) for p in listed]
     picked = prompter.choose("Select a provider", [*provider_options(profiles), OTHER_PROVIDER])
     if picked < len(profiles):
         return profiles[picked].id
-    typed = prompter.line("? Provider id: ")
+    typed = prompter.line(f"? Provider id ({others + ', ' if others else ''}or one of your own): ")
     if not typed:
         raise InvalidInput(
             "No provider id was typed; nothing was changed", "Run `code-mesh auth login PROVIDER`"
@@ -73,6 +87,9 @@ def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
             "That looks like a key, not a provider id (it is not shown; nothing was stored)",
             "Run `code-mesh auth login PROVIDER` and paste the key at its hidden prompt",
         )
+    if typed in PROVIDER_ALIASES:
+        note_aliases([typed])
+        typed = PROVIDER_ALIASES[typed]
     try:
         return ProviderId(typed)
     except InvalidIdentifier as error:
@@ -81,9 +98,9 @@ def _choose_provider(prompter: TerminalPrompter) -> ProviderId:
 
 
 def _choose_method(
-    profile: ProviderProfile, method: str | None, with_key: bool, prompter: TerminalPrompter
+    profile: ProviderEntry, method: str | None, with_key: bool, prompter: TerminalPrompter
 ) -> str:
-    """SPEC section 2's rule (ProviderProfile.requested_method), then a list at a terminal."""
+    """SPEC section 2's rule (ProviderEntry.requested_method), then a list at a terminal."""
     chosen = profile.requested_method(method, with_key)
     if chosen is not None:
         return chosen
@@ -97,7 +114,7 @@ _KEY_INPUT_LIMIT = MAX_SECRET_BYTES + 4096
 """What is read of standard input for a key: the longest key plus room for whitespace around it."""
 
 
-def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfile) -> Secret:
+def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderEntry) -> Secret:
     """A terminal gets a prompt without echo; a pipe gives the key (all of it with --with-key).
 
     Bounded: a key is at most 64 KiB, so `--with-key < /dev/zero` ends at once, and more
@@ -120,74 +137,74 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderProfi
 
 
 def _log_in_with_oauth(
-    profile: ProviderProfile, method: str, account: AccountName, open_browser: bool
+    profile: ProviderEntry, method: str, account: AccountName, open_browser: bool
 ) -> LoginResult:
-    """The OAuth flows of SPEC section 5, wired to the real network, terminal and browser."""
+    """The OAuth mechanisms of SPEC section 5, wired to the real network, terminal and browser;
+    where each one goes comes from the provider's entry (catalog and config.toml)."""
     from code_mesh.adapters.terminal.browser import SystemBrowser
     from code_mesh.application.provider_endpoints import (
-        anthropic_endpoints,
-        copilot_endpoints,
-        standard_endpoints,
+        browser_endpoints,
+        device_endpoints,
+        pasted_code_endpoints,
     )
 
     store = bootstrap.open_store()  # before the flow: a broken store should not cost a login
-    config = bootstrap.settings()
-    provider_settings = config.provider(profile.id)
+    where = bootstrap.settings().source
     view = TerminalLoginView()
     browser = SystemBrowser() if open_browser else None
     gateway, clock = bootstrap.gateway(), bootstrap.clock()
     if method in (CLAUDE_MAX_METHOD, CONSOLE_METHOD):
-        from code_mesh.application.login_anthropic import log_in_to_anthropic
+        from code_mesh.application.login_pasted_code import log_in_with_pasted_code
 
-        return log_in_to_anthropic(
-            store, gateway, view, browser, clock, anthropic_endpoints(provider_settings),
-            profile.id, account, create_api_key=method == CONSOLE_METHOD,
-        )  # fmt: skip
-    if method == DEVICE_METHOD and profile.id == "github-copilot":
-        from code_mesh.application.login_device import log_in_to_copilot
-
-        return log_in_to_copilot(
-            store, gateway, view, clock, copilot_endpoints(provider_settings), profile.id, account
-        )
-    endpoints = standard_endpoints(profile.id, provider_settings, config.source)
+        endpoints = pasted_code_endpoints(profile, method, where)
+        return log_in_with_pasted_code(store, gateway, view, browser, clock, endpoints, profile.id, account)
     if method == DEVICE_METHOD:
         from code_mesh.application.login_device import log_in_with_device_flow
 
-        assert endpoints.device_authorization_url is not None
         return log_in_with_device_flow(
-            store, gateway, view, clock, endpoints.device_authorization_url, endpoints.token,
-            endpoints.scope, profile.id, account,
-        )  # fmt: skip
+            store, gateway, view, clock, device_endpoints(profile, where), profile.id, account
+        )
     from code_mesh.adapters.providers.loopback import loopback_receiver
     from code_mesh.application.login_browser import log_in_with_browser
 
     return log_in_with_browser(
-        store, gateway, view, browser, clock, loopback_receiver, endpoints, profile.id, account
-    )
+        store, gateway, view, browser, clock, loopback_receiver, browser_endpoints(profile, where),
+        profile.id, account,
+    )  # fmt: skip
 
 
-_YOUR_OWN = profile_for(
-    ProviderId("your-own"), CustomProvider(has_authorization_code=True, has_device_flow=True)
-)
+_YOUR_OWN_METHODS = derived_methods({"authorize_url": "x", "device_authorization_url": "x", "token_url": "x"})
 """A provider of your own that config.toml describes fully: every method such a one can have."""
 
 
-def methods_help(profiles: list[ProviderProfile]) -> str:
+def _catalog_entries() -> list[ProviderEntry]:
+    """The catalog's providers as shipped (config.toml is read when the command runs, not for help)."""
+    from code_mesh.adapters.files.catalog_files import CatalogFiles
+    from code_mesh.application.settings import Settings
+
+    catalog = Settings(catalog=CatalogFiles())
+    return [catalog.provider(p) for p in catalog.catalog_ids()]
+
+
+def methods_help(profiles: list[ProviderEntry]) -> str:
     """--method's help: each provider's methods, default first, read from the providers' data."""
     by_methods: dict[tuple[str, ...], list[str]] = {}
     for profile in profiles:
         by_methods.setdefault(profile.methods, []).append(profile.id)
     lines = [f"{', '.join(ids)}: {', '.join(methods)}" for methods, ids in by_methods.items()]
-    lines.append(f"a provider of your own (config.toml): {', '.join(_YOUR_OWN.methods)}")
+    lines.append(f"a provider of your own (config.toml): {', '.join(_YOUR_OWN_METHODS)}")
     return "Login method; the default is the provider's first. " + "; ".join(lines) + "."
 
 
-_METHODS_HELP = methods_help(list(BUILTIN_PROVIDERS.values()))
+_CATALOG = _catalog_entries()
+_METHODS_HELP = methods_help(_CATALOG)
 
 
 def _complete_method(_context: object) -> list[str]:
     """Every login method a provider can have, for shell completion."""
-    return list(dict.fromkeys(m for p in [*BUILTIN_PROVIDERS.values(), _YOUR_OWN] for m in p.methods))
+    return list(
+        dict.fromkeys(m for methods in [*(p.methods for p in _CATALOG), _YOUR_OWN_METHODS] for m in methods)
+    )
 
 
 def login(
@@ -217,6 +234,10 @@ def login(
         provider_id = provider_argument(provider)
     profile = _profile(provider_id)
     chosen = _choose_method(profile, method, with_key, prompter)
+    if chosen == CLAUDE_MAX_METHOD:
+        notice(SUBSCRIPTION_NOTICE)
+    elif chosen != API_KEY_METHOD and profile.login_notice:
+        notice(profile.login_notice)
     if chosen == API_KEY_METHOD:
         key = _read_key(with_key, prompter, profile)
         result = log_in_with_api_key(bootstrap.open_store, provider_id, account_name, key)
@@ -232,11 +253,11 @@ def login(
     return 0
 
 
-def _warn_if_shadowed(profile: ProviderProfile) -> None:
+def _warn_if_shadowed(profile: ProviderEntry) -> None:
     """A credential just stored that an environment variable will beat (SPEC section 2) is
     said at once, not found out later."""
-    variable = profile.env_var
-    if variable and bootstrap.environment().get(variable):
+    variable = profile.variable_set(bootstrap.environment())
+    if variable:
         warn(
             f"{variable} is set, so it is used instead of what was just stored (except with --account); "
             f"unset {variable} to use the stored credential"

@@ -6,12 +6,18 @@ import json as json_module
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
 from cyclopts import Parameter
 
 from code_mesh.adapters.debug_log import logger
-from code_mesh.application.provider_registry import chat_target, default_provider
+from code_mesh.application.provider_registry import (
+    chat_target,
+    default_provider,
+    stored_api_url,
+    subscription_token_refused,
+)
 from code_mesh.application.run_message import ChatRequest, run_message
 from code_mesh.application.token import (
     UsableToken,
@@ -23,23 +29,28 @@ from code_mesh.application.token import (
 )
 from code_mesh.domain.credentials import StoredCredential
 from code_mesh.domain.errors import CommandLineError, InvalidInput
-from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.identifiers import AccountName
+from code_mesh.domain.providers import ProviderEntry
 from code_mesh.domain.text import for_terminal
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
-from code_mesh.entrypoints.output import say
+from code_mesh.entrypoints.output import say, warn
 
 
 def _resolve(
-    provider: ProviderId, account: AccountName | None
+    entry: ProviderEntry, account: AccountName | None
 ) -> tuple[UsableToken, StoredCredential | None]:
     """SPEC section 7: --account, else the environment variable, else the active stored account
-    (refreshed first when due). The stored credential is returned for a refresh after a 401."""
-    from_env = token_from_environment(provider, account, bootstrap.environment())
+    (refreshed first when due). The stored credential is returned for a refresh after a 401.
+
+    A claude-max subscription token is refused before anything is sent, a refresh included."""
+    from_env = token_from_environment(entry, account, bootstrap.environment())
     if from_env is not None:
-        logger("run").debug("credential for %s from %s", provider, from_env.source)
+        logger("run").debug("credential for %s from %s", entry.id, from_env.source)
         return from_env, None
-    current = find_credential(bootstrap.open_store(), provider, account)
+    current = find_credential(bootstrap.open_store(), entry.id, account)
+    if entry.holds_subscription_token(current.type):
+        raise subscription_token_refused(entry, current.account)
 
     def refresh(stored: StoredCredential) -> StoredCredential:
         nonlocal current
@@ -48,9 +59,20 @@ def _resolve(
 
     token = token_of(current, bootstrap.clock().now(), refresh)
     logger("run").debug(
-        "credential for %s from the store: %s:%s (%s)", provider, provider, current.account, token.type
+        "credential for %s from the store: %s:%s (%s)", entry.id, entry.id, current.account, token.type
     )
-    return token, current
+    return _aimed(entry, token, current), current
+
+
+def _aimed(entry: ProviderEntry, token: UsableToken, stored: StoredCredential) -> UsableToken:
+    """The token with the API host its credential names, when the entry allows that host."""
+    api_url, refused = stored_api_url(entry, stored)
+    if refused is not None:
+        warn(
+            f"ignoring the api_url stored with {entry.id} ({stored.account}): its host is not one "
+            f"{entry.id} allows over https (allowed_hosts in config.toml can add it)"
+        )
+    return replace(token, api_url=api_url)
 
 
 def _reply_writer() -> Callable[[str], None]:
@@ -108,8 +130,9 @@ def run(
         with bootstrap.open_store().reading() as repository:
             stored = repository.summaries()
         provider_id = default_provider(config, bootstrap.environment(), stored, bootstrap.clock().now())
-    target = chat_target(provider_id, config)
-    token, stored_credential = _resolve(provider_id, account_name)
+    entry = config.provider(provider_id)
+    target = chat_target(entry, config.source)
+    token, stored_credential = _resolve(entry, account_name)
     token = header_ready(token, stored_credential)
 
     def refresh_after_401() -> UsableToken:
@@ -117,7 +140,7 @@ def run(
         renewed = bootstrap.refresh(stored_credential.provider, stored_credential.account, force=True)
         secret = renewed.credential.usable_secret()
         assert secret is not None
-        return header_ready(UsableToken(secret, "store", renewed.type), renewed)
+        return header_ready(_aimed(entry, UsableToken(secret, "store", renewed.type), renewed), renewed)
 
     shown: list[str] = []
     write = _reply_writer()

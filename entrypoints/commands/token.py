@@ -28,7 +28,8 @@ def token(
     """Print the usable secret for PROVIDER and nothing else (for scripts and apiKeyHelper)."""
     provider_id = provider_argument(provider)
     account_name = optional_account(account)
-    result = token_from_environment(provider_id, account_name, bootstrap.environment())
+    entry = bootstrap.settings().provider(provider_id)
+    result = token_from_environment(entry, account_name, bootstrap.environment())
     if result is None:
 
         def refresh(stored: StoredCredential) -> StoredCredential:

@@ -23,7 +23,8 @@ import pytest
 
 from cli_checks import assert_one_error_line
 from cli_process import write_config
-from code_mesh.domain.providers import BUILTIN_PROVIDERS
+from code_mesh.adapters.files.catalog_files import CatalogFiles
+from code_mesh.application.settings import Settings
 from conftest import CliRunner, clean_environment
 from launcher import Launcher
 from pty_session import HIDDEN_PROMPT, Spawner, listed, sessions, store_key, stored_token
@@ -135,7 +136,7 @@ def _at_the_provider_id_prompt(spawn: Spawner) -> object:
     session.expect("4. Another provider (enter its id)")
     session.wait_for_raw_mode()
     session.child.send("4")
-    session.expect("? Provider id: ")
+    session.expect("? Provider id (")
     return session
 
 
@@ -360,7 +361,8 @@ def _flat(text: str) -> str:
 
 def test_login_help_lists_each_providers_methods(cli: CliRunner) -> None:
     text = _flat(cli("auth", "login", "--help").stdout)
-    for profile in BUILTIN_PROVIDERS.values():
+    catalog = Settings(catalog=CatalogFiles())
+    for profile in (catalog.provider(p) for p in catalog.catalog_ids()):
         assert f"{profile.id}: {', '.join(profile.methods)}" in text or (
             f"{profile.id}," in text and f": {', '.join(profile.methods)}" in text
         ), profile.id

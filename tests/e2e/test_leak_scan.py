@@ -61,7 +61,7 @@ create_api_key_url = "{auth}/api/oauth/claude_cli/create_api_key"
 api_base_url = "{api}"
 
 [providers.openai]
-api_base_url = "{api}"
+api_base_url = "{api}/v1"
 
 [providers.github-copilot]
 device_code_url = "{gh}/login/device/code"
@@ -91,12 +91,14 @@ api_base_url = "{api}"
         run("auth", "token", "anthropic")
         run("auth", "refresh", "github-copilot")
         run("auth", "doctor")
-        assert run("run", "hello", "--provider", "anthropic").returncode == 0
+        assert run("run", "hello", "--provider", "anthropic").returncode == 1  # claude-max: refused
         assert run("run", "hello", "--provider", "openai").returncode == 0
         assert run("run", "hello", "--provider", "github-copilot", "--json").returncode == 0
         run("auth", "export", "--output", "-")
         llm.fail_next("401", count=2)
-        run("run", "hello", "--provider", "anthropic")
+        run("run", "hello", "--provider", "github-copilot")
+        llm.fail_next("echo-key-400")
+        run("run", "hello", "--provider", "openai")
         anthropic.revoke_all_refresh_tokens()
         run("auth", "refresh", "anthropic")
         run("auth", "logout", "openai")

@@ -36,7 +36,7 @@ def llm(home: Path) -> Iterator[FakeLLMApis]:
     with fake.serve() as base:
         write_config(
             home,
-            f'[providers.anthropic]\napi_base_url = "{base}"\n[providers.openai]\napi_base_url = "{base}"\n',
+            f'[providers.anthropic]\napi_base_url = "{base}"\n[providers.openai]\napi_base_url = "{base}/v1"\n',
         )
         yield fake
 
@@ -193,9 +193,12 @@ def test_retry_after_values_that_say_nothing_are_not_advice(cli: CliRunner, llm:
         llm.fail_next("429", path=OPENAI_PATH, retry_after=value)
         result = cli("run", "hello", "--provider", "openai", env=KEYS)
         assert result.returncode == 1
-        one_error(result.stderr, "rate limiting requests (HTTP 429). Wait a little and try again")
+        one_error(
+            result.stderr,
+            "rate limiting requests (HTTP 429: Rate limit reached (injected)). Wait a little and try again",
+        )
     llm.fail_next("429", path=OPENAI_PATH, retry_after=email.utils.formatdate(time.time() + 120, usegmt=True))
-    line = one_error(cli("run", "hello", "--provider", "openai", env=KEYS).stderr, "(HTTP 429). Wait ")
+    line = one_error(cli("run", "hello", "--provider", "openai", env=KEYS).stderr, "(injected)). Wait ")
     assert re.search(r"Wait 1[012]\d s and try again", line), line
 
 

@@ -258,7 +258,8 @@ def test_device_answers_that_cannot_be_shown_or_waited_for(home: Path) -> None:
             errors = [line for line in login.stderr_text.splitlines() if line.startswith(ERROR_PREFIX)]
             one_error("\n".join(errors), words)
             others = [line for line in login.stderr_text.splitlines() if not line.startswith(ERROR_PREFIX)]
-            assert others in ([], ["Waiting for you to authorize this device…"]), others
+            assert others[0].startswith("GitHub may treat clients other than its own as unsupported"), others
+            assert others[1:] in ([], ["Waiting for you to authorize this device…"]), others
     assert store_rows(home) == []
 
 

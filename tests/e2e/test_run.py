@@ -1,7 +1,8 @@
 """`code-mesh run`: stored credentials reach the providers' APIs for real (SPEC section 7).
 
-Loopback fakes speak real server-sent events and record the headers they get; the
-fake Anthropic and GitHub issue and refresh the OAuth credentials used.
+Loopback fakes speak real server-sent events, record the headers they get and refuse what
+the real services refuse (tests/servers/fake_llm_apis.py says where each quirk is seen);
+the fake Anthropic and GitHub issue and refresh the OAuth credentials used.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from anthropic_login import log_in_to_anthropic
+from anthropic_login import log_in_to_anthropic, make_token_due
 from cli_process import CliProcess, write_config
 from conftest import CliRunner, clean_environment, command_line, lines_besides_the_keyfile_notice
 from copilot_login import log_in_to_copilot
 from servers.fake_anthropic import FakeAnthropic
 from servers.fake_github import FakeGitHub
 from servers.fake_llm_apis import ANTHROPIC_PATH, COPILOT_PATH, OPENAI_PATH, FakeLLMApis
+from servers.harness import serve_wsgi
 
 ANTHROPIC_KEY = "sk-ant-run-key-4f2a"
 OPENAI_KEY = "sk-openai-run-key-9c1d"
@@ -63,6 +65,7 @@ def fakes(home: Path) -> Iterator[Fakes]:
     )
     llm.copilot_tokens = LiveTokens(lambda: list(github.copilot_tokens), github.copilot_token_valid)  # type: ignore[assignment]
     with llm.serve() as api, anthropic.serve() as auth, github.serve() as gh:
+        github.api_endpoint = api  # the Copilot token names this host, as the real one does
         write_config(
             home,
             f"""
@@ -72,7 +75,7 @@ max_authorize_url = "{auth}/oauth/authorize"
 token_url = "{auth}/v1/oauth/token"
 
 [providers.openai]
-api_base_url = "{api}"
+api_base_url = "{api}/v1"
 
 [providers.github-copilot]
 api_base_url = "{api}"
@@ -83,7 +86,7 @@ copilot_token_url = "{gh}/copilot_internal/v2/token"
 [providers.my-llm]
 name = "My local LLM"
 api = "openai-chat"
-api_base_url = "{api}"
+api_base_url = "{api}/v1"
 default_model = "local-model"
 """,
         )
@@ -113,42 +116,54 @@ def test_anthropic_with_an_api_key(cli: CliRunner, fakes: Fakes) -> None:
     assert ANTHROPIC_KEY not in result.stdout + result.stderr
 
 
-def test_anthropic_with_an_oauth_credential(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+def test_a_claude_max_token_is_never_sent_to_the_messages_api(
+    cli: CliRunner, home: Path, fakes: Fakes
+) -> None:
+    """SPEC section 7: exit 1 before any request (a due refresh included), naming both ways on;
+    without --provider such a credential is passed over; `auth token` still hands it to Claude Code."""
     assert log_in_to_anthropic(home, fakes.anthropic).finish() == 0
-    token = fakes.anthropic.issued[-1]["access_token"]
-    result = cli("run", "hello", "--provider", "anthropic", "--json")
-    assert result.returncode == 0, result.stderr
-    reply = json.loads(result.stdout)
-    assert (reply["provider"], reply["model"], reply["text"]) == (
-        "anthropic",
-        "claude-sonnet-4-5",
-        "Hello, world!",
+    make_token_due(home)
+    result = cli("run", "hello", "--provider", "anthropic")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert_one_error(
+        result.stderr,
+        "allows only in Claude Code",
+        "`code-mesh exec --provider anthropic -- claude -p MESSAGE`",
+        "`code-mesh auth login anthropic --method console`",
     )
-    assert (reply["usage"]["input_tokens"], reply["usage"]["output_tokens"]) == (12, 4)
-    request = fakes.llm.anthropic_requests()[-1]
-    assert request.headers["authorization"] == f"Bearer {token}"
-    assert "oauth-2025-04-20" in request.headers["anthropic-beta"]
-    assert "x-api-key" not in request.headers
+    assert fakes.llm.anthropic_requests() == [] and fakes.anthropic.refresh_count == 0
+    nobody = cli("run", "hello")
+    assert nobody.returncode == 1
+    assert_one_error(nobody.stderr, "No provider is logged in that `run` can use")
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    assert cli("run", "hello").returncode == 0
+    assert len(fakes.llm.openai_requests()) == 1 and fakes.llm.anthropic_requests() == []
+    token = cli("auth", "token", "anthropic")
+    assert token.returncode == 0 and token.stdout.startswith("sk-ant-oat-fake-")
 
 
 def test_a_401_on_oauth_refreshes_once_and_retries(cli: CliRunner, home: Path, fakes: Fakes) -> None:
-    assert log_in_to_anthropic(home, fakes.anthropic).finish() == 0
-    fakes.anthropic.expire_access_tokens()  # the API now refuses the stored, unexpired-looking token
-    result = cli("run", "hello", "--provider", "anthropic")
+    """A Copilot token the API no longer takes (401 "token expired"): one new token, one retry."""
+    log_in_to_copilot(home, fakes.github)
+    fakes.llm.fail_next("401", path=COPILOT_PATH)
+    before = fakes.github.copilot_token_count
+    result = cli("run", "hello", "--provider", "github-copilot")
     assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
-    assert fakes.anthropic.refresh_count == 1
-    sent = [r.headers["authorization"] for r in fakes.llm.anthropic_requests()]
+    assert fakes.github.copilot_token_count == before + 1
+    sent = [r.headers["authorization"] for r in fakes.llm.copilot_requests()]
     assert len(sent) == 2 and sent[0] != sent[1]
-    assert cli("auth", "token", "anthropic").stdout == fakes.anthropic.issued[-1]["access_token"] + "\n"
+    assert sent[1] == f"Bearer {fakes.github.copilot_tokens[-1]}"
 
 
 def test_a_second_401_says_to_log_in_again(cli: CliRunner, home: Path, fakes: Fakes) -> None:
-    assert log_in_to_anthropic(home, fakes.anthropic).finish() == 0
-    fakes.llm.fail_next("401", count=2)
-    result = cli("run", "hello", "--provider", "anthropic")
+    log_in_to_copilot(home, fakes.github)
+    fakes.llm.fail_next("401", count=2, path=COPILOT_PATH)
+    result = cli("run", "hello", "--provider", "github-copilot")
     assert result.returncode == 1
-    assert_one_error(result.stderr, "HTTP 401", "code-mesh auth login anthropic")
-    assert fakes.anthropic.refresh_count == 1 and result.stdout == ""
+    assert_one_error(
+        result.stderr, "(HTTP 401: unauthorized: token expired)", "code-mesh auth login github-copilot"
+    )
+    assert len(fakes.llm.copilot_requests()) == 2 and result.stdout == ""
 
 
 def test_a_401_on_an_api_key_is_not_retried(cli: CliRunner, fakes: Fakes) -> None:
@@ -184,6 +199,7 @@ def test_environment_variable_is_used_before_the_store(cli: CliRunner, fakes: Fa
 
 
 def test_copilot_fetches_an_expired_token_anew_then_uses_it(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+    """With the catalog's editor headers and code-mesh's own User-Agent, at the host the token names."""
     log_in_to_copilot(home, fakes.github)
     connection = sqlite3.connect(home / "auth.db")
     connection.execute("UPDATE credentials SET expires_at = strftime('%s', 'now') - 10")
@@ -196,15 +212,72 @@ def test_copilot_fetches_an_expired_token_anew_then_uses_it(cli: CliRunner, home
     request = fakes.llm.copilot_requests()[-1]
     assert request.headers["authorization"] == f"Bearer {fakes.github.copilot_tokens[-1]}"
     assert request.path == COPILOT_PATH
+    assert (
+        request.headers["editor-version"],
+        request.headers["editor-plugin-version"],
+        request.headers["copilot-integration-id"],
+    ) == ("vscode/1.107.0", "copilot-chat/0.35.0", "vscode-chat")
+    assert request.headers["user-agent"].startswith("code-mesh/")
+    body = request.json()
+    assert body["model"] == "gpt-5.4-mini" and body["max_completion_tokens"] == 1024
+    assert "max_tokens" not in body
+
+
+def test_copilot_chat_goes_to_the_host_its_token_names(cli: CliRunner, home: Path, fakes: Fakes) -> None:
+    """A Business seat's token names another host (endpoints.api): chat goes there, not to
+    api_base_url, where the fake refuses it as the real default host does."""
+    with serve_wsgi(fakes.llm, host="127.0.0.2") as seat_host:
+        fakes.github.api_endpoint = seat_host
+        fakes.llm.copilot_api_host = seat_host.removeprefix("http://")
+        text = (home / "config.toml").read_text()
+        (home / "config.toml").write_text(
+            text.replace(
+                "[providers.github-copilot]\n", '[providers.github-copilot]\nallowed_hosts = ["127.0.0.2"]\n'
+            )
+        )
+        log_in_to_copilot(home, fakes.github)
+        result = cli("run", "hello", "--provider", "github-copilot")
+        assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+        [request] = fakes.llm.copilot_requests()
+        assert request.base_url == seat_host
+        exported = json.loads(cli("auth", "export", "--output", "-").stdout)
+        assert exported["credentials"]["github-copilot"]["api_url"] == seat_host
+
+
+def test_a_stored_api_url_the_entry_does_not_allow_is_not_used(
+    cli: CliRunner, home: Path, fakes: Fakes
+) -> None:
+    """SPEC section 9: a URL in a credential's metadata is used only for an allowed host."""
+    fakes.github.api_endpoint = "https://copilot.evil.example"
+    log_in_to_copilot(home, fakes.github)
+    result = cli("run", "hello", "--provider", "github-copilot")
+    assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
+    assert result.stderr.splitlines() == [
+        "code-mesh: warning: ignoring the api_url stored with github-copilot (default): its host is not one "
+        "github-copilot allows over https (allowed_hosts in config.toml can add it)"
+    ]
+    assert len(fakes.llm.copilot_requests()) == 1
+
+
+def test_openai_sends_max_completion_tokens(cli: CliRunner, fakes: Fakes) -> None:
+    """OpenAI's reasoning models refuse max_tokens (the fake too): the catalog's field is sent."""
+    assert cli("auth", "login", "openai", "--with-key", input=OPENAI_KEY).returncode == 0
+    result = cli("run", "hello", "--provider", "openai", "--max-tokens", "77", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model"] == "gpt-5.5"
+    body = fakes.llm.openai_requests()[-1].json()
+    assert body["max_completion_tokens"] == 77 and "max_tokens" not in body
 
 
 def test_a_custom_openai_compatible_provider(cli: CliRunner, fakes: Fakes) -> None:
+    """api_base_url ends in /v1 (as http://localhost:11434/v1 does): requests go to {base}/chat/completions."""
     assert cli("auth", "login", "my-llm", "--with-key", input=CUSTOM_KEY).returncode == 0
     result = cli("run", "hello", "--provider", "my-llm")
     assert (result.returncode, result.stdout) == (0, "Hello, world!\n"), result.stderr
     request = fakes.llm.openai_requests()[-1]
+    assert request.path == "/v1/chat/completions"
     assert request.headers["authorization"] == f"Bearer {CUSTOM_KEY}"
-    assert request.json()["model"] == "local-model"
+    assert request.json()["model"] == "local-model" and request.json()["max_tokens"] == 1024
 
 
 def test_default_provider_is_the_first_logged_in(cli: CliRunner, fakes: Fakes) -> None:

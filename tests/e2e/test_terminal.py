@@ -104,17 +104,18 @@ def test_provider_list_keeps_keys_typed_ahead(spawn: Spawner, cli: CliRunner) ->
 
 
 def test_anthropic_method_list_then_api_key(spawn: Spawner, cli: CliRunner) -> None:
-    """Anthropic has three methods, listed in words a person understands; 3 enters a key."""
+    """Anthropic has three methods, console first (SPEC section 2), listed in words a person
+    understands; 2 enters a key."""
     session = spawn("auth", "login", "anthropic")
     session.expect("? How do you want to log in to Anthropic (Claude)?")
     for option in (
-        "❯ 1. Claude Pro/Max (OAuth)",
-        "2. Console OAuth (creates an API key)",
-        "3. Enter an API key",
+        "❯ 1. Console OAuth (creates an API key)",
+        "2. Enter an API key",
+        "3. Claude Pro/Max (OAuth)",
     ):
         session.expect(option)
     session.wait_for_raw_mode()
-    session.child.send("3")
+    session.child.send("2")
     session.expect("? How do you want to log in to Anthropic (Claude)? Enter an API key")
     session.expect_hidden_prompt("Anthropic (Claude)")
     session.child.sendline(ANTHROPIC_KEY)

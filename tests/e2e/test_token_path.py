@@ -11,8 +11,9 @@ import pytest
 from conftest import CliRunner, clean_environment
 
 HEAVY = ("cyclopts", "sqlalchemy", "alembic", "httpx", "rich", "keyring")
-NOT_NEEDED = ("pathlib", "re", "hashlib", "json")
-"""Standard modules a fresh key-file token does not need (each costs a few hundred µs)."""
+NOT_NEEDED = ("pathlib", "re", "hashlib", "json", "tomllib")
+"""Standard modules a fresh key-file token does not need (each costs a few hundred µs; tomllib,
+which reading the catalog's files would need, about 10 ms)."""
 
 
 def modules_loaded_by(home: Path, *arguments: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
@@ -69,6 +70,34 @@ def test_environment_variable_needs_no_store_at_all(home: Path) -> None:
     assert stdout == "sk-env\n"
     assert "sqlite3" not in modules and modules.isdisjoint(HEAVY)
     assert not home.exists()
+
+
+@pytest.mark.parametrize(
+    ("provider", "environment", "expected"),
+    [
+        ("groq", {"GROQ_API_KEY": "gsk-env"}, "gsk-env"),
+        ("google", {"GOOGLE_API_KEY": "g-second"}, "g-second"),
+        ("google", {"GOOGLE_API_KEY": "g-second", "GEMINI_API_KEY": "g-first"}, "g-first"),
+    ],
+)
+def test_every_catalog_providers_variables_without_reading_the_catalog(
+    home: Path, provider: str, environment: dict[str, str], expected: str
+) -> None:
+    """The generated index answers: the first set variable wins, and tomllib is never imported."""
+    modules, stdout = modules_loaded_by(home, "auth", "token", provider, env=environment)
+    assert stdout == expected + "\n"
+    assert modules.isdisjoint(HEAVY) and modules.isdisjoint(NOT_NEEDED)
+
+
+def test_a_config_toml_hands_over_to_the_full_path(cli: CliRunner, home: Path) -> None:
+    """config.toml may give a provider other variables (or a provider of its own): the full path
+    reads it (and tomllib, and so costs more) and answers with what it says."""
+    assert cli("auth", "login", "groq", "--with-key", input="gsk-stored").returncode == 0
+    (home / "config.toml").write_text('[providers.groq]\nenv = ["MY_GROQ_KEY"]\n')
+    modules, stdout = modules_loaded_by(home, "auth", "token", "groq", env={"GROQ_API_KEY": "not-this"})
+    assert stdout == "gsk-stored\n" and "tomllib" in modules
+    _, stdout = modules_loaded_by(home, "auth", "token", "groq", env={"MY_GROQ_KEY": "gsk-mine"})
+    assert stdout == "gsk-mine\n"
 
 
 def test_unusual_cases_fall_through_to_the_full_messages(cli: CliRunner, home: Path) -> None:

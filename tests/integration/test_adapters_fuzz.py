@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from code_mesh.adapters.providers.chat_http import HttpChatClient
 from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
 from code_mesh.application.ports import TokenEndpoint
-from code_mesh.application.provider_registry import ChatApiKind, ChatTarget
+from code_mesh.application.provider_registry import ChatTarget
 from code_mesh.application.run_message import (
     ChatRequest,
     RateLimited,
@@ -42,6 +42,7 @@ from code_mesh.domain.oauth import (
     DevicePoll,
     TokenGrant,
 )
+from code_mesh.domain.providers import ApiKind
 from code_mesh.domain.rules import header_safe
 from code_mesh.domain.secret import Secret
 from servers.scripted import ScriptedAnswer, ScriptedServer
@@ -210,12 +211,12 @@ def _check_grant(grant: TokenGrant) -> None:
 def _call(operation: str, base: str) -> None:
     endpoint = TokenEndpoint(f"{base}/token", "fuzz-client", Secret(CLIENT_SECRET))
     if operation.startswith("chat"):
-        kind = ChatApiKind.ANTHROPIC_MESSAGES if operation == "chat_anthropic" else ChatApiKind.OPENAI_CHAT
+        kind = ApiKind.ANTHROPIC_MESSAGES if operation == "chat_anthropic" else ApiKind.OPENAI_CHAT
         target = ChatTarget(ProviderId("fuzz"), kind, base, "model")
         client = HttpChatClient(timeout=15)
         headers = (
             {"x-api-key": API_KEY}
-            if kind is ChatApiKind.ANTHROPIC_MESSAGES
+            if kind is ApiKind.ANTHROPIC_MESSAGES
             else {"Authorization": f"Bearer {API_KEY}"}
         )
         for event in client.stream(target, headers, ChatRequest("model", "hello")):
@@ -244,8 +245,10 @@ def _call(operation: str, base: str) -> None:
             key = gateway.create_api_key(f"{base}/key", Secret(BEARER))
             assert header_safe(key.reveal()) == key.reveal()
         else:
-            token, expires_at = gateway.fetch_copilot_token(f"{base}/copilot", Secret(BEARER))
-            assert header_safe(token.reveal()) == token.reveal() and 0 < expires_at <= LATEST_UNIX_SECONDS
+            exchanged = gateway.fetch_copilot_token(f"{base}/copilot", Secret(BEARER))
+            token = exchanged.token.reveal()
+            assert header_safe(token) == token and 0 < exchanged.expires_at <= LATEST_UNIX_SECONDS
+            assert exchanged.api_url is None or exchanged.api_url.isprintable()
     finally:
         gateway.close()
 

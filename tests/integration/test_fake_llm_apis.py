@@ -20,9 +20,14 @@ import pytest
 
 from servers.fake_llm_apis import (
     ANTHROPIC_PATH,
+    CLAUDE_CODE_ONLY,
+    COPILOT_MISSING_EDITOR,
     COPILOT_PATH,
+    COPILOT_TOKEN_EXPIRED,
+    COPILOT_UNKNOWN_EDITOR,
     DEFAULT_REPLY,
     FAILURE_KINDS,
+    MAX_TOKENS_REFUSED,
     OAUTH_BETA,
     OPENAI_PATH,
     FakeLLMApis,
@@ -34,6 +39,11 @@ OAUTH_TOKEN = "sk-ant-oat01-test-token"
 COPILOT_TOKEN = "tid=test;exp=9999999999;copilot"
 PATHS = (ANTHROPIC_PATH, OPENAI_PATH, COPILOT_PATH)
 REPLY = "".join(DEFAULT_REPLY)
+EDITOR_HEADERS = {
+    "Editor-Version": "vscode/1.107.0",
+    "Editor-Plugin-Version": "copilot-chat/0.35.0",
+    "Copilot-Integration-Id": "vscode-chat",
+}
 
 # Building an SSL context costs a tenth of a second per client; these only speak plain HTTP.
 _SSL = ssl.create_default_context()
@@ -94,7 +104,9 @@ def finished(path: str, events: list[Event]) -> bool:
 def headers_for(path: str, credential: str | None = None) -> dict[str, str]:
     if path == ANTHROPIC_PATH:
         return {"x-api-key": credential or API_KEY, "anthropic-version": "2023-06-01"}
-    return {"Authorization": f"Bearer {credential or (COPILOT_TOKEN if path == COPILOT_PATH else API_KEY)}"}
+    if path == COPILOT_PATH:
+        return {"Authorization": f"Bearer {credential or COPILOT_TOKEN}", **EDITOR_HEADERS}
+    return {"Authorization": f"Bearer {credential or API_KEY}"}
 
 
 def body_for(path: str, **changes: Any) -> dict[str, Any]:
@@ -240,17 +252,22 @@ def test_anthropic_request_is_recorded_with_lower_case_headers_and_json(served: 
         f"{OAUTH_BETA}, fine-grained-tool-streaming-2025-05-14",
     ],
 )
-def test_anthropic_accepts_an_oauth_bearer_with_the_beta_header(served: Served, beta: str) -> None:
+def test_anthropic_refuses_a_subscription_token_that_does_not_pose_as_claude_code(
+    served: Served, beta: str
+) -> None:
+    """With the OAuth beta a Claude Pro/Max token is known, and still refused: 400, only Claude Code."""
     headers = {
         "Authorization": f"Bearer {OAUTH_TOKEN}",
         "anthropic-beta": beta,
         "anthropic-version": "2023-06-01",
     }
 
-    response, events = served.events(ANTHROPIC_PATH, headers=headers)
+    response = served.post(ANTHROPIC_PATH, headers=headers)
 
-    assert response.status_code == 200
-    assert text_of(ANTHROPIC_PATH, events) == REPLY
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == {"type": "invalid_request_error", "message": CLAUDE_CODE_ONLY}
+    assert body["type"] == "error" and body["request_id"] == response.headers["request-id"]
 
 
 @pytest.mark.parametrize(
@@ -277,7 +294,8 @@ def test_anthropic_refuses_a_wrong_credential_with_401(
     response = served.post(ANTHROPIC_PATH, headers={"anthropic-version": "2023-06-01", **headers})
 
     assert response.status_code == 401
-    assert response.json() == {"type": "error", "error": {"type": "authentication_error", "message": message}}
+    body = response.json()
+    assert (body["type"], body["error"]) == ("error", {"type": "authentication_error", "message": message})
 
 
 @pytest.mark.parametrize(
@@ -377,11 +395,16 @@ def test_chat_completions_without_include_usage_send_no_usage(served: Served, pa
 def test_chat_completions_refuse_a_wrong_credential_with_401(
     served: Served, path: str, headers: dict[str, str]
 ) -> None:
-    response = served.post(path, headers=headers)
+    response = served.post(path, headers={**headers, **(EDITOR_HEADERS if path == COPILOT_PATH else {})})
 
     assert response.status_code == 401
-    error = response.json()["error"]
-    assert error["code"] == ("unauthorized" if path == COPILOT_PATH else "invalid_api_key")
+    if path == COPILOT_PATH:
+        assert (response.headers["content-type"], response.text) == (
+            "text/plain; charset=utf-8",
+            COPILOT_TOKEN_EXPIRED + "\n",
+        )
+    else:
+        assert response.json()["error"]["code"] == "invalid_api_key"
 
 
 @pytest.mark.parametrize(
@@ -415,6 +438,95 @@ def test_openai_refuses_unknown_arguments_and_copilot_tolerates_them(served: Ser
     assert "intent" in refused.json()["error"]["message"]
     assert response.status_code == 200
     assert finished(COPILOT_PATH, events)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "text"),
+    [
+        ({"Editor-Version": None}, 400, COPILOT_MISSING_EDITOR),
+        ({"Editor-Version": "code-mesh/0.1.0"}, 400, COPILOT_UNKNOWN_EDITOR),
+        ({"Editor-Version": "Neovim/0.11.2"}, 200, None),
+    ],
+)
+def test_copilot_needs_editor_headers_and_refuses_in_plain_text(
+    served: Served, headers: dict[str, str | None], status: int, text: str | None
+) -> None:
+    merged = {**headers_for(COPILOT_PATH), **headers}
+    response = served.post(COPILOT_PATH, headers={k: v for k, v in merged.items() if v is not None})
+
+    assert response.status_code == status
+    if text is not None:
+        assert response.headers["content-type"].startswith("text/plain") and response.text == text + "\n"
+
+
+def test_copilot_serves_a_seat_only_on_its_own_host(served: Served) -> None:
+    host = served.http.base_url.netloc.decode()
+    served.fake.copilot_api_host = "127.0.0.2:1"
+
+    refused = served.post(COPILOT_PATH)
+    served.fake.copilot_api_host = host
+    accepted, events = served.events(COPILOT_PATH)
+
+    assert refused.status_code == 421 and "another Copilot endpoint" in refused.text
+    assert accepted.status_code == 200 and finished(COPILOT_PATH, events)
+
+
+@pytest.mark.parametrize("path", [OPENAI_PATH, COPILOT_PATH])
+@pytest.mark.parametrize("model", ["gpt-5.5", "gpt-5.4-mini", "o3"])
+def test_reasoning_models_refuse_max_tokens(served: Served, path: str, model: str) -> None:
+    refused = served.post(path, body=body_for(path, model=model, max_tokens=64))
+    response, events = served.events(path, body=body_for(path, model=model, max_completion_tokens=64))
+    older = served.post(path, body=body_for(path, model="gpt-4.1", max_tokens=64))
+
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["message"] == MAX_TOKENS_REFUSED
+    assert error["code"] == ("invalid_request_body" if path == COPILOT_PATH else "unsupported_parameter")
+    assert response.status_code == 200 and finished(path, events)
+    assert older.status_code == 200
+
+
+def test_comment_lines_come_before_the_stream_and_say_nothing(served: Served) -> None:
+    served.fake.comment_lines = [": OPENROUTER PROCESSING", ": keep-alive"]
+
+    with served.stream(OPENAI_PATH) as response:
+        lines = list(response.iter_lines())
+
+    assert lines[:4] == [": OPENROUTER PROCESSING", "", ": keep-alive", ""]
+    assert text_of(OPENAI_PATH, sse_events(lines)) == REPLY
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "words"),
+    [
+        ("xai-bad-key", 400, lambda body: body["error"].startswith(f"Incorrect API key provided: {API_KEY}")),
+        ("google-bad-key", 400, lambda body: body[0]["error"]["status"] == "INVALID_ARGUMENT"),
+        ("mistral-401", 401, lambda body: body == {"detail": "Unauthorized"}),
+    ],
+)
+def test_providers_errors_in_their_own_shapes(
+    served: Served, kind: str, status: int, words: Callable[[Any], bool]
+) -> None:
+    served.fake.fail_next(kind, path=OPENAI_PATH)
+
+    response = served.post(OPENAI_PATH)
+
+    assert response.status_code == status and words(response.json())
+
+
+@pytest.mark.parametrize("path", [ANTHROPIC_PATH, OPENAI_PATH])
+def test_an_error_inside_a_stream_after_a_first_piece(served: Served, path: str) -> None:
+    served.fake.fail_next("stream-error", path=path)
+
+    response, events = served.events(path)
+
+    assert response.status_code == 200
+    assert text_of(path, events[:1]) == "Hello"
+    assert events[-1].json()["error"]["message"] in (
+        "Overloaded",
+        "The server had an error processing your request.",
+    )
+    assert events[-1].name == ("error" if path == ANTHROPIC_PATH else None)
 
 
 def test_openai_request_is_recorded(served: Served) -> None:
@@ -464,12 +576,11 @@ def test_injected_401_is_the_apis_own_auth_error(served: Served, path: str) -> N
 
     assert refused.status_code == 401
     if path == ANTHROPIC_PATH:
-        assert refused.json() == {
-            "type": "error",
-            "error": {"type": "authentication_error", "message": "invalid x-api-key"},
-        }
+        assert refused.json()["error"] == {"type": "authentication_error", "message": "invalid x-api-key"}
+    elif path == COPILOT_PATH:
+        assert refused.text == COPILOT_TOKEN_EXPIRED + "\n"
     else:
-        assert refused.json()["error"]["code"] in ("invalid_api_key", "unauthorized")
+        assert refused.json()["error"]["code"] == "invalid_api_key"
     assert accepted.status_code == 200
     assert finished(path, events)
 
@@ -534,6 +645,10 @@ def test_fail_next_refuses_what_it_cannot_do() -> None:
         "huge-line",
         "trickle",
         "frames",
+        "xai-bad-key",
+        "google-bad-key",
+        "mistral-401",
+        "stream-error",
     }
 
 

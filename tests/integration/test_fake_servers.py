@@ -32,8 +32,8 @@ from servers.fake_github import DEVICE_GRANT_TYPE, FakeGitHub
 from servers.harness import serve_wsgi
 
 CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
-REDIRECT_URI = "https://console.anthropic.com/oauth/code/callback"
-SCOPE = "org:create_api_key user:profile user:inference"
+REDIRECT_URI = "https://platform.claude.com/oauth/code/callback"
+SCOPE = "org:create_api_key user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload"
 GITHUB_CLIENT_ID = "Iv1.b507a08c87ecfe98"
 JSON = {"Accept": "application/json"}
 HANG_TIMEOUT = httpx.Timeout(0.3)
@@ -206,7 +206,7 @@ def test_the_authorize_page_shows_code_and_state_and_approve_does_the_same(anthr
     assert login.code and "#" not in login.code
 
     query = authorize_query()
-    pasted = anthropic.fake.approve(f"https://claude.ai/oauth/authorize?{urllib.parse.urlencode(query)}")
+    pasted = anthropic.fake.approve(f"https://claude.com/cai/oauth/authorize?{urllib.parse.urlencode(query)}")
     code, _, state = pasted.partition("#")
     assert code and state == query["state"]
 
@@ -247,7 +247,7 @@ def test_a_parameter_given_twice_is_refused(anthropic: Served) -> None:
 
 def test_the_scope_may_come_in_any_order(anthropic: Served) -> None:
     response = anthropic.http.get(
-        "/oauth/authorize", params=authorize_query(scope="user:inference org:create_api_key user:profile")
+        "/oauth/authorize", params=authorize_query(scope=" ".join(reversed(SCOPE.split(" "))))
     )
     assert response.status_code == 200
 

@@ -29,9 +29,18 @@ from typing import Any
 from .harness import serve_wsgi
 from .misbehaviour import MISBEHAVIOUR_KINDS, Trickle, misbehaving_answer
 
+# What Claude Code sends today (anthropics/claude-code#93216, Claude Code 2.1.267): the catalog's
+# values, which this fake insists on so that a regression to the old ones fails a test.
 DEFAULT_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
-DEFAULT_REDIRECT_URI = "https://console.anthropic.com/oauth/code/callback"
-SCOPES = ("org:create_api_key", "user:profile", "user:inference")
+DEFAULT_REDIRECT_URI = "https://platform.claude.com/oauth/code/callback"
+SCOPES = (
+    "org:create_api_key",
+    "user:profile",
+    "user:inference",
+    "user:sessions:claude_code",
+    "user:mcp_servers",
+    "user:file_upload",
+)
 SCOPE = " ".join(SCOPES)
 
 AUTHORIZE_PATH = "/oauth/authorize"
@@ -423,7 +432,11 @@ class FakeAnthropic(HttpFake):
             raise OAuthError(400, "unsupported_response_type", "response_type must be code")
         redirect_uri = one("redirect_uri")
         if redirect_uri != self.redirect_uri:
-            raise OAuthError(400, "invalid_request", "redirect_uri is not registered for this client")
+            # The page's words for /auth/code/callback, which Claude Code 2.1.240 sent for a while
+            # (anthropics/claude-code#88877).
+            raise OAuthError(
+                400, "invalid_request", f"Redirect URI {redirect_uri} is not supported by client."
+            )
         scopes = one("scope").split(" ")
         if sorted(scopes) != sorted(SCOPES):
             raise OAuthError(400, "invalid_scope", f"scope must be exactly {SCOPE!r} (space-separated)")
@@ -452,6 +465,8 @@ class FakeAnthropic(HttpFake):
                 self.exchange_count += 1
 
     def _handle_token(self, request: RecordedRequest) -> Response:
+        # JSON bodies only: a client reusing RFC 6749's form encoding fails (badlogic/pi-mono and
+        # ex-machina-co/opencode-anthropic-auth send JSON to platform.claude.com/v1/oauth/token).
         if media_type(request.headers) != "application/json":
             raise OAuthError(
                 400, "invalid_request", "the token endpoint takes a JSON body (application/json)"
@@ -508,7 +523,8 @@ class FakeAnthropic(HttpFake):
             return self._issue(family)
 
     def _refresh(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Refresh with rotation: only the newest refresh token of a family is accepted, once."""
+        """Refresh with rotation: only the newest refresh token of a family is accepted, once; an
+        old one gets invalid_grant (Wei-Shaw/sub2api#2856: the old one is void at once)."""
         token = _field(body, "refresh_token")
         client_id = _field(body, "client_id")
         with self._lock:

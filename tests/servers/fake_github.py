@@ -137,6 +137,10 @@ class FakeGitHub(HttpFake):
         # tokens with an `expires_at` of true or 10**20. Imitates broken or hostile servers.
         self.device_answer_overrides: dict[str, Any] = {}
         self.copilot_answer_overrides: dict[str, Any] = {}
+        # The real token names the host this user's chat goes to (endpoints.api: individual,
+        # business and enterprise seats each have their own; microsoft/vscode-copilot-chat
+        # copilotToken.ts). None leaves it out (code-mesh then uses api_base_url).
+        self.api_endpoint: str | None = None
 
     # ----------------------------------------------------------------- WSGI
 
@@ -297,7 +301,13 @@ class FakeGitHub(HttpFake):
             self._copilot[copilot] = _CopilotToken(token, expires_at)
             self.copilot_tokens.append(copilot)
         ttl = int(self.copilot_ttl)
-        answer = {"token": copilot, "expires_at": expires_at, "refresh_in": max(ttl - 300, ttl // 2)}
+        answer: dict[str, Any] = {
+            "token": copilot,
+            "expires_at": expires_at,
+            "refresh_in": max(ttl - 300, ttl // 2),
+        }
+        if self.api_endpoint is not None:
+            answer["endpoints"] = {"api": self.api_endpoint, "telemetry": "https://telemetry.example"}
         return json_response(200, {**answer, **self.copilot_answer_overrides})
 
     # --------------------------------------------------------- test helpers

@@ -5,9 +5,15 @@ prove that a client prints text as it arrives. The fake is strict where the real
 (headers, credentials, body shape, `stream: true`), so a careless client fails its tests.
 Paths served, all on one base URL:
 
-- ``POST /v1/messages``: Anthropic Messages (API key, or OAuth bearer plus the beta header)
-- ``POST /v1/chat/completions``: OpenAI chat completions
-- ``POST /chat/completions``: GitHub Copilot chat (OpenAI's format, Copilot tokens)
+- ``POST /v1/messages``: Anthropic Messages (API keys; an OAuth bearer is refused as the real API
+  refuses a Claude Pro/Max token that does not pose as Claude Code)
+- ``POST /v1/chat/completions``: OpenAI chat completions (so `api_base_url` is `BASE/v1`, as the
+  OpenAI SDK's base_url); every openai-chat provider of the catalog is pointed here
+- ``POST /chat/completions``: GitHub Copilot chat (OpenAI's format, Copilot tokens, editor headers;
+  `api_base_url` is `BASE`, as Copilot's own host has no /v1)
+
+Where the real services refuse something a careless client does, so does this fake, and each
+such quirk says beside it which public source shows it (issue 10).
 
 Streams declare the Content-Length of the whole planned body (wsgiref speaks HTTP/1.0 and
 cannot send chunked encoding), so a stream cut short is a transport error for the client, as a
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 import socket
 import threading
@@ -40,12 +47,50 @@ ANTHROPIC_VERSION = "2023-06-01"
 OAUTH_BETA = "oauth-2025-04-20"
 DEFAULT_REPLY = ("Hello", ", ", "world", "!")
 
+# An OAuth bearer (a Claude Pro/Max token) on the Messages API: without the OAuth beta, 401
+# "OAuth authentication is currently not supported." (anthropics/claude-code#6131,
+# anthropic-sdk-python#988); with it, but not posing as Claude Code, 400 (anthropics/claude-code#8046,
+# #24690). code-mesh never poses as Claude Code, so it must never send such a token here.
+CLAUDE_CODE_ONLY = (
+    "This credential is only authorized for use with Claude Code and cannot be used for other API requests."
+)
+# api.githubcopilot.com without editor headers: HTTP 400 with a plain-text body (openclaw/openclaw#60641,
+# #71538; vastsa/PI-Desktop#126; stacklok/codegate#335); an editor it does not know (leona/helix-gpt#73).
+COPILOT_MISSING_EDITOR = "bad request: missing Editor-Version header for IDE auth"
+COPILOT_UNKNOWN_EDITOR = "bad request: unknown Editor-Version header for IDE auth"
+_KNOWN_EDITOR = re.compile(r"(vscode|Neovim|vim|JetBrains-[A-Za-z]+)/[0-9][0-9A-Za-z.+-]*")
+# An expired or unknown Copilot token: 401 with a text body (ericc-ch/copilot-api#104,
+# anomalyco/opencode#4992).
+COPILOT_TOKEN_EXPIRED = "unauthorized: token expired"
+# Business and Enterprise seats have their own host (the Copilot token's endpoints.api); their
+# tokens used elsewhere are refused. Issue 10 reports 403/421; no public source shows the exact
+# status and body, so this one is a guess: what matters is that the default host does not serve them.
+COPILOT_WRONG_HOST = "misdirected request: this token is for another Copilot endpoint"
+# OpenAI's reasoning models refuse max_tokens (griptape-ai/ComfyUI-Griptape#312, fish2018/YPrompt#26,
+# koosoli/ESPHomeDesigner#379; the SDK: "not compatible with o-series models"); Copilot's gpt-5.x too,
+# in its own shape (1jehuang/jcode#190, caozhiyuan/copilot-api#164).
+MAX_TOKENS_REFUSED = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+_REASONING_MODEL = re.compile(r"(gpt-5|o[1-9])([.-].*)?")
+
 # Answered instead of the reply, before any streaming.
 ERROR_KINDS = ("401", "429", "500", "connection-close")
 # Shape the stream of an otherwise valid request.
 STREAM_KINDS = ("cut", "truncate", "hold")
-# Answer a valid request the way a misbehaving server or proxy does (issue 9), see `_raw_answer`.
-RAW_KINDS = ("json-200", "echo-key-400", "bad-gzip", "gzip-bomb", "huge-line", "trickle", "frames")
+# Answer a valid request the way a misbehaving server or proxy does (issue 9), see `_raw_answer`,
+# or as a provider of the catalog answers an error in its own shape (issue 10).
+RAW_KINDS = (
+    "json-200",
+    "echo-key-400",
+    "bad-gzip",
+    "gzip-bomb",
+    "huge-line",
+    "trickle",
+    "frames",
+    "xai-bad-key",
+    "google-bad-key",
+    "mistral-401",
+    "stream-error",
+)
 FAILURE_KINDS = ERROR_KINDS + STREAM_KINDS + RAW_KINDS
 HUGE_LINE_BYTES = 2 << 20
 
@@ -102,6 +147,7 @@ _REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    421: "Misdirected Request",
     429: "Too Many Requests",
     500: "Internal Server Error",
 }
@@ -115,6 +161,10 @@ class _DropConnection(ConnectionAbortedError):
 
 class _BadRequest(ValueError):
     """A body or header the real API would refuse with 400."""
+
+
+class _MaxTokensRefused(ValueError):
+    """max_tokens sent to a reasoning model (gpt-5.x, o-series)."""
 
 
 @dataclass
@@ -138,9 +188,10 @@ class _Plan:
 class FakeLLMApis:
     """Anthropic Messages, OpenAI chat completions and Copilot chat, streaming a scripted reply.
 
-    Fill `api_keys` (Anthropic `x-api-key` and OpenAI bearer), `oauth_tokens` (Anthropic bearer
-    with the OAuth beta header) and `copilot_tokens` (Copilot bearer). All shared state is behind
-    one lock because the harness serves each request on its own thread.
+    Fill `api_keys` (Anthropic `x-api-key` and OpenAI bearer), `oauth_tokens` (Claude Pro/Max
+    tokens: refused with 400 "only authorized for use with Claude Code", never served) and
+    `copilot_tokens` (Copilot bearer, with editor headers). All shared state is behind one lock
+    because the harness serves each request on its own thread.
     """
 
     def __init__(
@@ -158,6 +209,13 @@ class FakeLLMApis:
         # None: one output token per reply piece.
         self.output_tokens: int | None = None
         self.hold_timeout = hold_timeout
+        # When set ("127.0.0.2:PORT"), Copilot chat is served only to requests for that host, as a
+        # Business seat's token is served only on its endpoints.api host.
+        self.copilot_api_host: str | None = None
+        # SSE comment lines sent before an OpenAI-style stream: OpenRouter sends
+        # ": OPENROUTER PROCESSING" (openrouter.ai/docs/api-reference/streaming), DeepSeek
+        # ": keep-alive" (api-docs.deepseek.com/quick_start/rate_limit) while a request is queued.
+        self.comment_lines: list[str] = []
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -203,6 +261,11 @@ class FakeLLMApis:
             plan = _openai_plan(
                 body, pieces, input_tokens, output_tokens, copilot=request.path == COPILOT_PATH
             )
+            with self._lock:
+                comments = [f"{line}\n\n".encode() for line in self.comment_lines]
+            plan.frames[:0] = comments
+            plan.after_first_piece += len(comments)
+            plan.after_half += len(comments)
             id_header = ("x-request-id", secrets.token_hex(16))
         kind = failure.kind if failure is not None else None
         headers = [
@@ -227,7 +290,9 @@ class FakeLLMApis:
         "huge-line": one 2 MiB `data:` line, uncompressed;
         "trickle": a first piece of text, then one byte of a never-finished event every
         `trickle_interval` s (a stalled proxy that keeps the connection alive);
-        "frames": the raw SSE frames given to fail_next, as they are (malformed events).
+        "frames": the raw SSE frames given to fail_next, as they are (malformed events);
+        "xai-bad-key", "google-bad-key", "mistral-401": those providers' own error shapes
+        (`_provider_error`); "stream-error": a first piece, then an error event and the end.
         """
         sse = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
         if failure.kind == "json-200":
@@ -269,7 +334,14 @@ class FakeLLMApis:
                 [*sse, ("Content-Length", str(len(first) + len(rest)))],
                 itertools.chain([first], rest),
             )
-        frames = failure.frames or []
+        if failure.kind in ("xai-bad-key", "google-bad-key", "mistral-401"):
+            status, document = _provider_error(failure.kind, _bearer(request.headers) or "")
+            body = json.dumps(document).encode()
+            return status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], [body]
+        if failure.kind == "stream-error":
+            frames = _stream_error_frames(request.path == ANTHROPIC_PATH)
+        else:
+            frames = failure.frames or []
         return 200, [*sse, ("Content-Length", str(sum(len(frame) for frame in frames)))], list(frames)
 
     def _stream(self, plan: _Plan, kind: str | None) -> Iterator[bytes]:
@@ -308,6 +380,10 @@ class FakeLLMApis:
 
     def _check(self, request: RecordedRequest) -> Response | None:
         """The refusal the real API would give this request (auth first, then the body), or None."""
+        if request.path == COPILOT_PATH:
+            refusal = self._copilot_gate(request)
+            if refusal is not None:
+                return refusal
         if request.path == ANTHROPIC_PATH:
             refusal = self._anthropic_auth(request.headers)
             validate: Callable[[dict[str, Any]], None] = _validate_anthropic
@@ -337,10 +413,26 @@ class FakeLLMApis:
             validate(body)
         except _BadRequest as bad:
             return error(400, "invalid_request_error", str(bad))
+        except _MaxTokensRefused:
+            return _max_tokens_refused(copilot=request.path == COPILOT_PATH)
+        return None
+
+    def _copilot_gate(self, request: RecordedRequest) -> Response | None:
+        """What api.githubcopilot.com checks before the token: the editor headers, then the host."""
+        editor = request.headers.get("editor-version")
+        if not editor:
+            return _text(400, COPILOT_MISSING_EDITOR)
+        if not _KNOWN_EDITOR.fullmatch(editor):
+            return _text(400, COPILOT_UNKNOWN_EDITOR)
+        with self._lock:
+            served_on = self.copilot_api_host
+        if served_on is not None and request.headers.get("host") != served_on:
+            return _text(421, COPILOT_WRONG_HOST)
         return None
 
     def _anthropic_auth(self, headers: dict[str, str]) -> Response | None:
-        """An API key in x-api-key, or an OAuth token as bearer with the OAuth beta enabled."""
+        """An API key in x-api-key. An OAuth bearer is refused: 401 without the OAuth beta, and with
+        it 400 for a valid subscription token (only Claude Code may use one), 401 for another."""
         with self._lock:
             api_keys = set(self.api_keys)
             oauth_tokens = set(self.oauth_tokens)
@@ -355,7 +447,7 @@ class FakeLLMApis:
                     401, "authentication_error", "OAuth authentication is currently not supported."
                 )
             if token in oauth_tokens:
-                return None
+                return _anthropic_error(400, "invalid_request_error", CLAUDE_CODE_ONLY)
             return _anthropic_error(401, "authentication_error", "Invalid bearer token")
         return _anthropic_error(401, "authentication_error", "invalid x-api-key")
 
@@ -599,6 +691,44 @@ def _openai_plan(
     return plan
 
 
+def _provider_error(kind: str, sent_key: str) -> tuple[int, Any]:
+    """Errors of catalog providers that are not OpenAI's shape (REPORT quirk 19)."""
+    if kind == "xai-bad-key":
+        # xAI: a bad key is HTTP 400, and `error` is a string (i-am-bee/beeai-framework#447,
+        # continuedev/continue#10778). The real message masks the key ("ba***na"); this one quotes
+        # it whole, so that a client's redaction is tested (REPORT quirk 18).
+        message = (
+            f"Incorrect API key provided: {sent_key}. You can obtain an API key from https://console.x.ai."
+        )
+        return 400, {"code": "Client specified an invalid argument", "error": message}
+    if kind == "google-bad-key":
+        # Google's OpenAI compatibility layer answers with a JSON array (SuzumiyaAkizuki/
+        # ComfyUI-NewBie-LLM-Formatter#3, Simpleyyt/ai-manus#101); a bad key is 400
+        # INVALID_ARGUMENT with reason API_KEY_INVALID (google/timesketch#3703).
+        error = {
+            "code": 400,
+            "message": "API key not valid. Please pass a valid API key.",
+            "status": "INVALID_ARGUMENT",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}],
+        }
+        return 400, [{"error": error}]
+    # Mistral's 401 since 2025-06 (nextcloud/integration_openai#332).
+    return 401, {"detail": "Unauthorized"}
+
+
+def _stream_error_frames(anthropic: bool) -> list[bytes]:
+    """A first piece of text, then an error inside the stream after HTTP 200, then the end:
+    Anthropic's `event: error` (anthropic-sdk-python _streaming.py: overloaded_error), OpenAI's
+    `data: {"error": …}` with no event name (openai-python _streaming.py; OpenRouter does the same
+    once a stream has started: openrouter.ai/docs/errors)."""
+    if anthropic:
+        delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}}
+        error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        return [_sse(delta, "content_block_delta"), _sse(error, "error")]
+    error = {"error": {"message": "The server had an error processing your request.", "type": "server_error"}}
+    return [_sse({"choices": [{"index": 0, "delta": {"content": "Hello"}}]}), _sse(error)]
+
+
 # ------------------------------------------------------------- validation
 
 
@@ -641,6 +771,8 @@ def _validate_copilot(body: dict[str, Any]) -> None:
         value = body.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise _BadRequest(f"{name}: must be a positive integer")
+    if "max_tokens" in body and _REASONING_MODEL.fullmatch(body["model"]):
+        raise _MaxTokensRefused
     _stream_true(body)
     options = body.get("stream_options")
     if options is not None:
@@ -695,9 +827,28 @@ def _respond(start_response: Callable[..., Any], response: Response) -> list[byt
     return [body]
 
 
+def _text(code: int, message: str) -> Response:
+    """A plain-text error, as Copilot answers (a client must fall back to the first line)."""
+    return code, [("Content-Type", "text/plain; charset=utf-8")], (message + "\n").encode()
+
+
 def _anthropic_error(code: int, kind: str, message: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
-    headers = [("request-id", "req_fake_" + secrets.token_hex(12)), *extra]
-    return _json(code, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+    """Anthropic's error shape (anthropic-sdk-python types/shared/error_response.py)."""
+    request_id = "req_fake_" + secrets.token_hex(12)
+    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": request_id}
+    return _json(code, body, [("request-id", request_id), *extra])
+
+
+def _max_tokens_refused(*, copilot: bool) -> Response:
+    if copilot:
+        return _json(400, {"error": {"message": MAX_TOKENS_REFUSED, "code": "invalid_request_body"}})
+    error = {
+        "message": MAX_TOKENS_REFUSED,
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": "unsupported_parameter",
+    }
+    return _json(400, {"error": error}, [("x-request-id", secrets.token_hex(16))])
 
 
 def _openai_error(
@@ -720,9 +871,7 @@ def _openai_auth(headers: dict[str, str], tokens: set[str], *, copilot: bool) ->
 
 def _unauthorized_openai(copilot: bool) -> Response:
     if copilot:
-        return _openai_error(
-            401, "unauthorized: token expired or invalid", "invalid_request_error", "unauthorized"
-        )
+        return _text(401, COPILOT_TOKEN_EXPIRED)
     return _openai_error(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
 
 

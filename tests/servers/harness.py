@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +22,16 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serve_wsgi(app: Any) -> Iterator[str]:
-    """Yield the base URL (http://127.0.0.1:PORT) of `app` served until the block ends."""
-    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+def serve_wsgi(app: Any, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Yield the base URL (http://HOST:PORT, https with `tls`) of `app` served until the block
+    ends. Another loopback address (127.0.0.2) stands for another host: Linux answers all of 127/8."""
+    server = make_server(host, 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if tls else 'http'}://{host}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

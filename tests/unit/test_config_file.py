@@ -1,4 +1,4 @@
-"""config.toml: the keys of SPEC section 6, and errors that name the file and the line."""
+"""config.toml: the keys of SPEC section 6 laid over the catalog's, and errors that name the file and line."""
 
 from __future__ import annotations
 
@@ -48,16 +48,49 @@ def test_the_documented_keys_load(tmp_path: Path) -> None:
     idp = settings.provider(ProviderId("my-idp"))
     assert idp.scopes == ("openid", "offline_access") and idp.client_secret == Secret("shh")
     assert "shh" not in repr(idp)
-    custom = settings.custom_provider(ProviderId("my-idp"))
-    assert custom is not None and custom.has_authorization_code and custom.has_device_flow
-    assert settings.custom_provider(ProviderId("anthropic")) is None
+    assert idp.methods == ("oauth", "device", "api-key") and not idp.in_catalog
     assert settings.configured_custom_providers() == ["my-idp"]
+
+
+def test_config_overrides_the_catalog_key_by_key(tmp_path: Path) -> None:
+    """One key replaced, the others kept; a header replaced by name in any case, one set to "" dropped."""
+    path = write(
+        tmp_path,
+        '[providers.github-copilot]\nclient_id = "mine"\n'
+        'headers = { "editor-version" = "Neovim/0.11.9", "Copilot-Integration-Id" = "", "X-Team" = "core" }\n',
+    )
+    copilot = load_settings(path).provider(ProviderId("github-copilot"))
+    assert copilot.client_id == "mine" and copilot.in_catalog
+    assert copilot.token_url == "https://github.com/login/oauth/access_token"
+    assert {name: value.reveal() for name, value in copilot.headers.items()} == {
+        "Editor-Plugin-Version": "copilot-chat/0.35.0",
+        "editor-version": "Neovim/0.11.9",
+        "X-Team": "core",
+    }
+    assert "0.11.9" not in repr(copilot), "configured header values are secrets"
 
 
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ('[providers.openai]\napi_base_url = "x"\ntoken_url = "y"\n', 3, "unknown key 'token_url'"),
+        ('[providers.openai]\napi_base_url = "https://x"\ntoken = "y"\n', 3, "unknown key 'token'"),
+        (
+            '[providers.openai]\n\napi_base_url = "localhost:11434/v1"\n',
+            3,
+            "must be an http:// or https:// URL",
+        ),
+        ('[providers.x]\nenv = ["MY KEY"]\n', 2, "not the name of an environment variable"),
+        ('[providers.x]\nmethods = ["password"]\n', 2, "'password' is not one of"),
+        ('[providers.x]\nreply_length_field = "max_length"\n', 2, "reply_length_field must be one of"),
+        ('[providers.x]\n\n[providers.x.headers]\n"Bad Name" = "v"\n', 4, "is not an HTTP header name"),
+        ('[providers.x]\nheaders = { "X-A" = "a\\nb" }\n', 2, "must be printable ASCII"),
+        (
+            '[providers.x]\ndevice_code_url = "https://d"\ndevice_authorization_url = "https://d"\n',
+            3,
+            "twice",
+        ),
+        ('[providers.x]\nid = "y"\n', 2, "id must be 'x'"),
+        ('[providers."Not Valid"]\nname = "n"\n', 1, "provider id"),
         ('[providers.x]\nname = "X"\n\nscopes = "openid"\n', 4, "scopes must be a list"),
         ("[providers.x]\nclient_id = 5\n", 2, "client_id must be a string"),
         ('[providers.x]\napi = "soap"\n', 2, "api must be one of"),

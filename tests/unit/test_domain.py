@@ -17,7 +17,7 @@ from code_mesh.domain.credentials import (
 )
 from code_mesh.domain.errors import CodeMeshError, CommandLineError, InvalidIdentifier
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.providers import BUILTIN_PROVIDERS, profile_for
+from code_mesh.domain.providers import provider_entry
 from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS, pick_custom_token
 from code_mesh.domain.secret import Secret
 
@@ -120,12 +120,35 @@ def test_custom_token_rule(data: dict[str, str], expected: str | None) -> None:
 
 
 def test_providers_and_their_methods() -> None:
-    assert list(BUILTIN_PROVIDERS) == ["anthropic", "openai", "github-copilot"]
-    assert profile_for(ProviderId("anthropic")).methods == ("claude-max", "console", "api-key")
-    assert profile_for(ProviderId("anthropic")).env_var == "ANTHROPIC_API_KEY"
-    assert not profile_for(ProviderId("github-copilot")).accepts_api_key()
-    custom = profile_for(ProviderId("my-idp"))
-    assert (custom.builtin, custom.methods, custom.env_var) == (False, ("api-key",), None)
+    """A catalog table's methods and variables; a custom provider's derived from its keys."""
+    anthropic = provider_entry(
+        ProviderId("anthropic"),
+        {"methods": ("console", "api-key", "claude-max"), "env": ("ANTHROPIC_API_KEY",)},
+    )
+    assert (anthropic.default_method, anthropic.in_catalog, anthropic.name) == ("console", True, "anthropic")
+    assert anthropic.variable_set({"ANTHROPIC_API_KEY": ""}) is None
+    assert anthropic.variable_set({"ANTHROPIC_API_KEY": "sk"}) == "ANTHROPIC_API_KEY"
+    assert anthropic.holds_subscription_token("oauth") and not anthropic.holds_subscription_token("api_key")
+    copilot = provider_entry(ProviderId("github-copilot"), {"methods": ("device",)})
+    assert not copilot.accepts_api_key() and not copilot.holds_subscription_token("oauth")
+    custom = provider_entry(ProviderId("my-idp"))
+    assert (custom.in_catalog, custom.methods, custom.env) == (False, ("api-key",), ())
+    oauth = provider_entry(
+        ProviderId("my-idp"),
+        None,
+        {"authorize_url": "https://i/a", "device_authorization_url": "https://i/d"},
+    )
+    assert oauth.methods == ("api-key",), "no token_url: neither OAuth method can run"
+    both = provider_entry(
+        ProviderId("my-idp"),
+        None,
+        {
+            "authorize_url": "https://i/a",
+            "device_authorization_url": "https://i/d",
+            "token_url": "https://i/t",
+        },
+    )
+    assert both.methods == ("oauth", "device", "api-key")
 
 
 def test_errors_are_one_line_with_a_next_step() -> None:

@@ -243,7 +243,16 @@ def test_any_bytes_are_text_or_one_line_saying_why_not(data: bytes) -> None:
 printable = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 config_values = {
     "name": st.text(printable, min_size=1, max_size=10),
-    "token_url": st.text(printable, max_size=20),
+    "token_url": st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12).map(
+        lambda host: f"https://{host}.example/token"
+    ),
+    "env": st.lists(st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True), max_size=3),
+    "reply_length_field": st.sampled_from(["max_tokens", "max_completion_tokens"]),
+    "headers": st.dictionaries(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,12}", fullmatch=True),
+        st.text(string.ascii_letters + string.digits + "/.-", max_size=12),
+        max_size=2,
+    ),
     "client_id": st.text(printable, max_size=10),
     "scopes": st.lists(st.text(alphabet=string.ascii_letters, max_size=6), max_size=3),
     "api": st.sampled_from(["openai-chat", "anthropic-messages"]),
@@ -251,6 +260,8 @@ config_values = {
 
 
 def toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(value, ensure_ascii=False)  # JSON strings and string arrays are TOML too
 
 

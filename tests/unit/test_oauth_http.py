@@ -50,6 +50,31 @@ def test_failures_become_provider_unavailable(handler, words: str) -> None:  # t
     assert caught.value.__cause__ is None
 
 
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        # A network block at Anthropic's token endpoint (decolua/9router#1027): not invalid_grant.
+        (
+            httpx.Response(403, json={"error": {"type": "forbidden", "message": "Request not allowed"}}),
+            "(HTTP 403: Request not allowed)",
+        ),
+        (
+            httpx.Response(429, json={"message": "rt-secret-123 rate limited"}),
+            "(HTTP 429: [redacted] rate limited)",
+        ),
+        # Cloudflare's page for server addresses (router-for-me/CLIProxyAPI#1659).
+        (httpx.Response(403, text="error code: 1010"), "not a JSON object (HTTP 403)"),
+    ],
+)
+def test_refusals_in_other_shapes_keep_the_providers_words_and_are_not_invalid_grant(
+    answer: httpx.Response, words: str
+) -> None:
+    with pytest.raises((OAuthErrorResponse, ProviderUnavailable)) as caught:
+        gateway(lambda request: answer).refresh(JSON, REFRESH)
+    assert words in caught.value.one_line()
+    assert getattr(caught.value, "error", None) != "invalid_grant"
+
+
 def test_oauth_error_codes_are_passed_on() -> None:
     answer = httpx.Response(
         400, json={"error": "invalid_grant", "error_description": "rt-secret-123 is revoked"}

@@ -21,10 +21,12 @@ from code_mesh.domain.oauth import (
     unix_seconds,
     web_url,
 )
+from code_mesh.domain.providers import ProviderEntry
 from code_mesh.domain.rules import header_safe
 from code_mesh.domain.secret import Secret
 from code_mesh.domain.text import for_terminal, one_line, redact
 
+OPENAI = ProviderEntry(ProviderId("openai"), "OpenAI", env=("OPENAI_API_KEY",))
 ESCAPES = "\x1b]0;title\x07\x1b[2J\x9b31m\x7f\u202e\ud800"
 
 
@@ -156,9 +158,9 @@ def test_secrets_are_made_ready_for_a_header_or_refused_by_name() -> None:
     )
     trimmed = header_ready(UsableToken(Secret(" sk-a\n"), "store"), stored)
     assert trimmed.secret == Secret("sk-a")
-    assert token_from_environment(ProviderId("openai"), None, {"OPENAI_API_KEY": "sk-e\r\n"}) == UsableToken(
+    assert token_from_environment(OPENAI, None, {"OPENAI_API_KEY": "sk-e\r\n"}) == UsableToken(
         Secret("sk-e"), "env:OPENAI_API_KEY"
     )
     with pytest.raises(InvalidInput, match="OPENAI_API_KEY holds a line break") as refused:
-        token_from_environment(ProviderId("openai"), None, {"OPENAI_API_KEY": "sk-e\r\nsk-f"})
+        token_from_environment(OPENAI, None, {"OPENAI_API_KEY": "sk-e\r\nsk-f"})
     assert "sk-e" not in refused.value.one_line()

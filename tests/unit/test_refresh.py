@@ -28,7 +28,7 @@ from code_mesh.domain.errors import (
     StoreUnavailable,
 )
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.oauth import TokenGrant
+from code_mesh.domain.oauth import ExchangedToken, TokenGrant
 from code_mesh.domain.secret import Secret
 from fakes import FakeClock, ScriptedGateway, ThreadLocks
 
@@ -177,14 +177,19 @@ def test_api_keys_cannot_be_refreshed_on_demand(clock: FakeClock) -> None:
 
 
 def test_copilot_refresh_fetches_a_new_token_with_the_github_token(clock: FakeClock) -> None:
-    store = store_with(OAuthToken(Secret("copilot-old"), Secret("gho-github"), int(clock.now() - 1)))
+    """The new token's API host replaces the old one's (a seat moved from one plan to another)."""
+    old = OAuthToken(
+        Secret("copilot-old"), Secret("gho-github"), int(clock.now() - 1), api_url="https://api.individual.x"
+    )
+    store = store_with(old)
     gateway = ScriptedGateway()
-    gateway.copilot_answers = [(Secret("copilot-new"), int(clock.now() + 1500))]
+    business = "https://api.business.githubcopilot.com"
+    gateway.copilot_answers = [ExchangedToken(Secret("copilot-new"), int(clock.now() + 1500), business)]
     result = refresh_credential(
         store, ThreadLocks(), CopilotRefresher(gateway, "https://c/t"), clock, ANTHROPIC, None
     )
     assert result.credential == OAuthToken(
-        Secret("copilot-new"), Secret("gho-github"), int(clock.now() + 1500)
+        Secret("copilot-new"), Secret("gho-github"), int(clock.now() + 1500), api_url=business
     )
 
 

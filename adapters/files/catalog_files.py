@@ -1,0 +1,68 @@
+"""The provider catalog shipped inside the package: one TOML file per provider (SPEC section 9).
+
+Read on demand, one file at a time (a command that needs one provider reads one file),
+with the reader config.toml's provider sections use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from code_mesh import catalog as catalog_package
+from code_mesh.adapters.files.provider_table import read_provider_table
+from code_mesh.adapters.files.toml_text import read_toml
+from code_mesh.domain.rules import is_valid_identifier
+
+CATALOG_DIR = Path(catalog_package.__file__).parent
+CATALOG_FILE_LIMIT = 256 * 1024
+
+
+class CatalogFiles:
+    """The `*.toml` files of one directory (the package's catalog, or a copy in a test)."""
+
+    def __init__(self, directory: Path = CATALOG_DIR) -> None:
+        self.directory = directory
+        self._tables: dict[str, Mapping[str, Any] | None] = {}
+        self._ids: tuple[str, ...] | None = None
+
+    def ids(self) -> tuple[str, ...]:
+        """Every provider the catalog holds, sorted."""
+        if self._ids is None:
+            self._ids = tuple(
+                sorted(path.stem for path in self.directory.glob("*.toml") if is_valid_identifier(path.stem))
+            )
+        return self._ids
+
+    def table(self, provider: str) -> Mapping[str, Any] | None:
+        """The checked values of the provider's file, or None when the catalog has no such file."""
+        if provider not in self._tables:
+            document = None
+            if is_valid_identifier(provider):
+                document = read_toml(self.directory / f"{provider}.toml", CATALOG_FILE_LIMIT)
+            self._tables[provider] = (
+                None if document is None else read_provider_table(document, "", provider, document.document)
+            )
+        return self._tables[provider]
+
+
+INDEX_HEADER = '''"""Generated from the catalog's TOML files by `python -m code_mesh.catalog`: do not edit.
+
+The `auth token` fast path reads this instead of the TOML files (tomllib alone costs about
+10 ms); tests/unit/test_catalog.py fails when it no longer matches them.
+"""
+
+ENVIRONMENT_VARIABLES: dict[str, tuple[str, ...]] = {
+'''
+
+
+def render_index(catalog: CatalogFiles) -> str:
+    """The text of index.py for `catalog`: each provider's environment variables, first wins."""
+    lines = [INDEX_HEADER]
+    for provider in catalog.ids():
+        table = catalog.table(provider) or {}
+        variables = repr(tuple(table.get("env", ()))).replace("'", '"')
+        lines.append(f'    "{provider}": {variables},\n')
+    lines.append("}\n")
+    return "".join(lines)

@@ -1,0 +1,44 @@
+"""`python -m code_mesh.catalog DIRECTORY [--check]`: write DIRECTORY/index.py from DIRECTORY/*.toml.
+
+Run it on the repository's `catalog/` after changing a catalog file's `env` (or adding a
+file); `--check` only says whether index.py is current (exit 1 when it is not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from code_mesh.adapters.files.catalog_files import CatalogFiles, render_index
+from code_mesh.domain.errors import CodeMeshError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m code_mesh.catalog", description=__doc__)
+    parser.add_argument("directory", type=Path, help="the catalog directory (the repository's catalog/)")
+    parser.add_argument("--check", action="store_true", help="only check that index.py is current")
+    options = parser.parse_args(argv)
+    index = options.directory / "index.py"
+    try:
+        text = render_index(CatalogFiles(options.directory))
+    except CodeMeshError as error:
+        print(f"error: {error.one_line()}", file=sys.stderr)
+        return 1
+    current = index.read_text(encoding="utf-8") if index.exists() else None
+    if options.check:
+        if current != text:
+            print(
+                f"{index} is out of date: run python -m code_mesh.catalog {options.directory}",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    if current != text:
+        index.write_text(text, encoding="utf-8")
+        print(f"wrote {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
