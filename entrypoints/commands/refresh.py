@@ -10,6 +10,7 @@ from code_mesh.domain.durations import describe_expiry
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import paint, say
+from code_mesh.entrypoints.project import stored_account_here
 
 
 def refresh(
@@ -20,7 +21,10 @@ def refresh(
 ) -> int:
     """Refresh PROVIDER's OAuth credential now (exit 1 if it cannot be refreshed)."""
     provider_id = provider_argument(provider)
-    stored = bootstrap.refresh(provider_id, optional_account(account), force=True)
+    account_name = optional_account(account)
+    if account_name is None:
+        account_name = stored_account_here(provider_id)  # the project file's account, when it names one
+    stored = bootstrap.refresh(provider_id, account_name, force=True)
     expiry = ""
     if stored.expires_at is not None:
         expiry = f"; {describe_expiry(stored.expires_at, bootstrap.clock().now())}"

@@ -17,6 +17,7 @@ from code_mesh.domain.credentials import StoredCredential
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import say
+from code_mesh.entrypoints.project import project_accounts
 
 
 def token(
@@ -29,6 +30,7 @@ def token(
     provider_id = provider_argument(provider)
     account_name = optional_account(account)
     entry = bootstrap.settings().provider(provider_id)
+    project = project_accounts()  # a malformed one is an error even when a variable answers
     result = token_from_environment(entry, account_name, bootstrap.environment())
     if result is None:
 
@@ -36,7 +38,7 @@ def token(
             return bootstrap.refresh(stored.provider, stored.account)
 
         store = bootstrap.open_store()
-        result = stored_token(store, provider_id, account_name, bootstrap.clock().now(), refresh)
+        result = stored_token(store, provider_id, account_name, bootstrap.clock().now(), refresh, project)
     logger("token").debug("credential for %s from %s", provider_id, result.source)
     say(result.secret.reveal())
     return 0
