@@ -97,6 +97,8 @@ _AUTH_COMMANDS = (
     ("export", "export:export", "Write the store as auth.json (secrets in the clear, mode 0600)."),
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),
     ("doctor", "doctor:doctor", "Check the store, its key, permissions and credentials."),
+    ("status", "status:status", "Show the credential each provider would use here, and its state."),
+    ("which", "which:which", "Say which credential a provider would use here, and why."),
 )
 key = App(name="key", help="Manage the key that encrypts stored secrets.")
 auth.command(key)

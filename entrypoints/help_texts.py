@@ -12,6 +12,8 @@ USAGE: dict[tuple[str, ...], str] = {
     ("auth", "logout"): "Usage: code-mesh auth logout [OPTIONS] [PROVIDER]",
     ("auth", "switch"): "Usage: code-mesh auth switch [PROVIDER] [ACCOUNT]",
     ("auth", "import"): "Usage: code-mesh auth import [OPTIONS] [PATH]",
+    ("auth", "status"): "Usage: code-mesh auth status [OPTIONS] [PROVIDER]",
+    ("auth", "which"): "Usage: code-mesh auth which [OPTIONS] PROVIDER",
 }
 
 EXAMPLES: dict[tuple[str, ...], str] = {
@@ -58,6 +60,13 @@ In Claude Code's settings.json: "apiKeyHelper": "code-mesh auth token anthropic\
     ("auth", "doctor"): """Examples:
   code-mesh auth doctor
   code-mesh auth doctor --json | jq '.checks[] | select(.level != "ok")'""",
+    ("auth", "status"): """Examples:
+  code-mesh auth status
+  code-mesh auth status anthropic --online
+  code-mesh auth status --json | jq -r '.providers[] | select(.usable | not) | .provider'""",
+    ("auth", "which"): """Examples:
+  code-mesh auth which anthropic
+  code-mesh auth which openai --json | jq -r .source""",
     ("run",): """Examples:
   code-mesh run "Say hello"
   git diff | code-mesh run - --system "Review this change"
