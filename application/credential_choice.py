@@ -64,6 +64,12 @@ class CredentialChoice:
         return self.source is not None
 
     @property
+    def sentence(self) -> str:
+        """The reason as the start of a sentence (a provider id or a path keeps its case)."""
+        reason = self.reason
+        return "N" + reason[1:] if reason.startswith("not ") else reason
+
+    @property
     def variable(self) -> str | None:
         """The environment variable, for an environment source."""
         source = self.source or ""

@@ -34,6 +34,11 @@ class Settings:
     source: str | None = None
     """The file these came from, for messages."""
     catalog: ProviderCatalog = field(default_factory=_NoCatalog)
+    exec_providers: tuple[str, ...] = ()
+    """`[exec] providers`: what `exec` hands over when neither --provider nor a project file
+    says (`P` or `P:ACCOUNT`, each checked by the reader)."""
+    exec_min_lifetime: int = 3600
+    """`[exec] min_lifetime` in seconds: an OAuth token handed over with less left is refreshed first."""
 
     def provider(self, provider: ProviderId) -> ProviderEntry:
         """The provider as code-mesh uses it: its catalog entry, config.toml's keys laid over it."""

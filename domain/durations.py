@@ -26,3 +26,25 @@ def describe_expiry(expires_at: int, now: float) -> str:
     if left > 0:
         return f"expires in {describe_duration(left)}"
     return f"expired {describe_duration(-left)} ago"
+
+
+_SIZES = dict(_UNITS)
+
+
+def parse_duration(text: str) -> int | None:
+    """`30m`, `12h`, `7d`, `90s`, `1h30m` as seconds; None for anything else (no unit, zero,
+    a negative, a fraction). Settings and options that take a duration say which forms they take."""
+    word = text.strip().lower()
+    total = 0
+    number = ""
+    for char in word:
+        if char.isdigit() and char.isascii():
+            number += char
+        elif char in _SIZES and number:
+            total += int(number) * _SIZES[char]
+            number = ""
+        else:
+            return None
+    if number or total <= 0:
+        return None
+    return total

@@ -14,6 +14,7 @@ USAGE: dict[tuple[str, ...], str] = {
     ("auth", "import"): "Usage: code-mesh auth import [OPTIONS] [PATH]",
     ("auth", "status"): "Usage: code-mesh auth status [OPTIONS] [PROVIDER]",
     ("auth", "which"): "Usage: code-mesh auth which [OPTIONS] PROVIDER",
+    ("exec",): "Usage: code-mesh exec [--provider P[:ACCOUNT]]… [--dry-run [--json]] [--] COMMAND [ARG…]",
 }
 
 EXAMPLES: dict[tuple[str, ...], str] = {
@@ -67,6 +68,12 @@ In Claude Code's settings.json: "apiKeyHelper": "code-mesh auth token anthropic\
     ("auth", "which"): """Examples:
   code-mesh auth which anthropic
   code-mesh auth which openai --json | jq -r .source""",
+    ("exec",): """Examples:
+  code-mesh exec --provider anthropic -- claude
+  code-mesh exec --provider anthropic:work -- claude -p "Review this"
+  code-mesh exec --provider openai -- codex
+  code-mesh exec --provider openai --dry-run     # what would be set, no value
+Only the providers named (else the project file's, else config.toml's) are handed over.""",
     ("run",): """Examples:
   code-mesh run "Say hello"
   git diff | code-mesh run - --system "Review this change"

@@ -57,7 +57,7 @@ def _account_line(choice: CredentialChoice) -> str:
     if choice.source in (OPTION, STORE):
         return f"Account: {choice.account} (source: {choice.source})"
     step = f": {choice.next_step[0].lower()}{choice.next_step[1:]}" if choice.next_step else ""
-    return f"{choice.reason[0].upper()}{choice.reason[1:]}{step}"
+    return f"{choice.sentence}{step}"
 
 
 def _status_line(block: ProviderStatus, now: float, locked_advice: str | None) -> str | None:
