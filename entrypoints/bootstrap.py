@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from code_mesh.adapters.providers.chat_http import HttpChatClient
     from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
     from code_mesh.adapters.store.file_lock import FileKeyLock
-    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.store.sql_store import SqlCredentialStore
     from code_mesh.adapters.store.store_meta import KeyRecord
     from code_mesh.application.ports import KeyVault
     from code_mesh.application.refresh import Refresher
@@ -49,7 +49,7 @@ def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], Non
     def populate(new_store: Path) -> None:
         from code_mesh.adapters.files.auth_json import detect_format
         from code_mesh.adapters.files.text_input import AUTH_JSON_LIMIT, UnreadableText, read_text_file
-        from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+        from code_mesh.adapters.store.sql_store import SqlCredentialStore
         from code_mesh.application.import_credentials import import_credentials
 
         try:
@@ -67,7 +67,7 @@ def _take_over_auth_json(source: Path, taken: list[int]) -> Callable[[Path], Non
                 "no store was created and the file is untouched",
                 f"Fix or move {source} aside, then run the command again",
             ) from None
-        store = SqliteCredentialStore(new_store, _cipher(), key_lock=key_lock())
+        store = SqlCredentialStore(new_store, _cipher(), key_lock=key_lock())
         try:
             import_credentials(store, entries)
         finally:
@@ -212,10 +212,10 @@ def key_lock() -> FileKeyLock:
 
 
 @functools.cache
-def open_store() -> SqliteCredentialStore:
+def open_store() -> SqlCredentialStore:
     """The store in the home directory, private, migrated, its secrets sealed with the vault's key."""
     from code_mesh.adapters.store.schema_migrator import ensure_schema
-    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.store.sql_store import SqlCredentialStore
 
     where = home()
     prepare_home(where, warn)
@@ -227,7 +227,7 @@ def open_store() -> SqliteCredentialStore:
     )
     if created and taken:
         notice(f"Took over {taken[0]} credential(s) from {taking_over} (first use).")
-    return SqliteCredentialStore(where.database, _cipher(), key_lock=key_lock())
+    return SqlCredentialStore(where.database, _cipher(), key_lock=key_lock())
 
 
 def key_vault() -> KeyVault:

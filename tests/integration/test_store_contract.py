@@ -17,7 +17,7 @@ from code_mesh.adapters.crypto.key_vaults import KeyFileVault, new_salt
 from code_mesh.adapters.store.file_lock import FileKeyLock
 from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.adapters.store.schema_migrator import ensure_schema
-from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+from code_mesh.adapters.store.sql_store import SqlCredentialStore
 from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
 from code_mesh.adapters.store.store_meta import KEYFILE
 from code_mesh.application.ports import CredentialStore
@@ -31,14 +31,14 @@ DEFAULT = AccountName("default")
 WORK = AccountName("work")
 
 
-def make_sqlite_store(tmp_path: Path) -> SqliteCredentialStore:
+def make_sqlite_store(tmp_path: Path) -> SqlCredentialStore:
     """A real store file whose secrets are sealed with a key file, as on a machine without a keychain."""
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     database = home / "auth.db"
     ensure_schema(database, home / "locks" / "schema.lock")
     cipher = FieldCipher(lambda record: KeyFileVault(home / "key"), lambda: KEYFILE, new_salt)
-    return SqliteCredentialStore(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
+    return SqlCredentialStore(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
 
 
 @pytest.fixture(params=["memory", "sqlite"])

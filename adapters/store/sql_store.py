@@ -1,4 +1,4 @@
-"""The CredentialStore on a SQLite file, through SQLAlchemy Core."""
+"""The CredentialStore on SQLAlchemy Core: one adapter for SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from code_mesh.adapters.debug_log import logger
 from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.adapters.store.sqlite_engine import BEGIN_OPTION, make_engine
-from code_mesh.adapters.store.sqlite_tables import credentials as table
 from code_mesh.adapters.store.store_meta import (
     KEY_ID,
     KEY_ROWS,
@@ -26,6 +25,7 @@ from code_mesh.adapters.store.store_meta import (
     read_key_record,
     sealed_key_id,
 )
+from code_mesh.adapters.store.tables import credentials as table
 from code_mesh.application.ports import CredentialWrite, KeyLock, Reencryption, Unreadable
 from code_mesh.domain.credentials import (
     ApiKey,
@@ -205,7 +205,7 @@ def columns_for(credential: Credential, fields: _Fields) -> dict[str, Any]:
     return values
 
 
-class SqliteRepository:
+class SqlRepository:
     """The repository port over one open transaction."""
 
     def __init__(self, connection: Connection, cipher: FieldCipher | None) -> None:
@@ -417,7 +417,7 @@ class SqliteRepository:
         )
 
     def touch(self, provider: ProviderId, account: AccountName) -> None:
-        """A write that changes nothing (see SqliteCredentialStore.check_writable)."""
+        """A write that changes nothing (see SqlCredentialStore.check_writable)."""
         self._connection.execute(
             update(table)
             .where(table.c.provider == provider, table.c.account == account)
@@ -459,7 +459,7 @@ def describe_database_error(error: DBAPIError | Exception, path: Path) -> StoreU
     )
 
 
-class SqliteCredentialStore:
+class SqlCredentialStore:
     """Credentials in a SQLite file whose schema Alembic has already brought to head."""
 
     def __init__(
@@ -479,7 +479,7 @@ class SqliteCredentialStore:
         return str(self._path)
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[SqliteRepository]:
+    def _transaction(self, begin: str) -> Iterator[SqlRepository]:
         # Key lock first, then SQLite's lock: the one order every process uses (ports.KeyLock).
         with self._key_lock.shared() if self._key_lock is not None else nullcontext():
             if begin == "IMMEDIATE" and self._cipher is not None:
@@ -491,17 +491,17 @@ class SqliteCredentialStore:
                 with self._engine.connect() as connection:
                     connection = connection.execution_options(**{BEGIN_OPTION: begin})
                     with connection.begin():
-                        repository = SqliteRepository(connection, self._cipher)
+                        repository = SqlRepository(connection, self._cipher)
                         yield repository
                         if begin == "IMMEDIATE":
                             repository.finish()
             except DBAPIError as error:
                 raise describe_database_error(error, self._path) from None
 
-    def reading(self) -> AbstractContextManager[SqliteRepository]:
+    def reading(self) -> AbstractContextManager[SqlRepository]:
         return self._transaction("DEFERRED")
 
-    def writing(self) -> AbstractContextManager[SqliteRepository]:
+    def writing(self) -> AbstractContextManager[SqlRepository]:
         return self._transaction("IMMEDIATE")
 
     def active_key_id(self) -> str | None:
