@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from code_mesh.application.auth_file import AuthFileEntry
 from code_mesh.application.ports import CredentialRepository, CredentialStore, CredentialWrite
+from code_mesh.domain.audit import Action, AuditEntry
 from code_mesh.domain.credentials import StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
@@ -60,6 +61,8 @@ def import_credentials(
         ]
         if not dry_run:
             _write(repository, planned, {s.provider: s.account for s in existing.values() if s.active})
+            for item in planned:
+                repository.record(AuditEntry(Action.IMPORT, item.entry.provider, item.entry.account))
     return planned
 
 

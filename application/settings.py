@@ -44,6 +44,10 @@ class Settings:
     providers: Mapping[str, ProviderSettings] = field(default_factory=dict)
     source: str | None = None
     """The file these came from, for messages."""
+    store_url: Secret | None = None
+    """`[store] url`: a team store (SPEC section 13); a secret, since it may hold a password."""
+    audit_reads: bool | None = None
+    """`[audit] reads`; None: the store's default."""
 
     def provider(self, provider: ProviderId) -> ProviderSettings:
         return self.providers.get(provider, ProviderSettings())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.audit import Action, AuditEntry
 from code_mesh.domain.errors import NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
@@ -17,3 +18,4 @@ def switch_account(store: CredentialStore, provider: ProviderId, account: Accoun
                 f"Run `code-mesh auth login {provider} --account {account}` first",
             )
         repository.activate(provider, account)
+        repository.record(AuditEntry(Action.SWITCH, provider, account))

@@ -63,11 +63,15 @@ _AUTH_COMMANDS = (
     ("export", "export:export", "Write the store as auth.json (secrets in the clear, mode 0600)."),
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),
     ("doctor", "doctor:doctor", "Check the store, its key, permissions and credentials."),
+    ("log", "log:log", "Show the audit log, newest first."),
 )
 key = App(name="key", help="Manage the key that encrypts stored secrets.")
 auth.command(key)
 key.command(f"{_COMMANDS}.key:rotate", name="rotate", help="Re-encrypt every secret under a new key.")
 app.command(f"{_COMMANDS}.run:run", name="run", help="Send a message to a provider and stream the reply.")
+store = App(name="store", help="Manage the credential store itself (a team store on PostgreSQL).")
+app.command(store)
+store.command(f"{_COMMANDS}.store:migrate", name="migrate", help="Bring a team store's schema up to date.")
 for name, target, summary in _AUTH_COMMANDS:
     auth.command(f"{_COMMANDS}.{target}", name=name, help=summary, alias="ls" if name == "list" else None)
 

@@ -108,6 +108,8 @@ def load_settings(path: Path) -> Settings:
     reader = _Reader(path, text)
     default_provider = None
     providers: dict[str, ProviderSettings] = {}
+    store_url: Secret | None = None
+    audit_reads: bool | None = None
     for top, value in document.items():
         if top == "run":
             if not isinstance(value, dict):
@@ -116,14 +118,45 @@ def load_settings(path: Path) -> Settings:
                 if key != "default_provider":
                     raise reader.fail("run", key, f"unknown key {key!r} in [run] (allowed: default_provider)")
                 default_provider = str(_provider_id(reader, "run", key, reader.string("run", key, item)))
+        elif top == "store":
+            store_url = _store_url(reader, value)
+        elif top == "audit":
+            audit_reads = _audit_reads(reader, value)
         elif top == "providers":
             if not isinstance(value, dict):
                 raise reader.fail(None, "providers", "providers must be tables like [providers.openai]")
             for provider, section in value.items():
                 providers[provider] = _provider_settings(reader, provider, section)
         else:
-            raise reader.fail(None, top, f"unknown section or key {top!r} (allowed: [run], [providers.ID])")
-    return Settings(default_provider, providers, str(path))
+            allowed = "[run], [providers.ID], [store], [audit]"
+            raise reader.fail(None, top, f"unknown section or key {top!r} (allowed: {allowed})")
+    return Settings(default_provider, providers, str(path), store_url, audit_reads)
+
+
+def _store_url(reader: _Reader, value: Any) -> Secret | None:
+    """`[store] url`, never quoted in a message: it may hold the database password."""
+    if not isinstance(value, dict):
+        raise reader.fail(None, "store", "[store] must be a table")
+    for key in value:
+        if key != "url":
+            raise reader.fail("store", key, f"unknown key {key!r} in [store] (allowed: url)")
+    url = value.get("url")
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url.strip() or not url.isprintable():
+        raise reader.fail("store", "url", "url must be a database URL on one line")
+    return Secret(url)
+
+
+def _audit_reads(reader: _Reader, value: Any) -> bool | None:
+    if not isinstance(value, dict):
+        raise reader.fail(None, "audit", "[audit] must be a table")
+    for key, item in value.items():
+        if key != "reads":
+            raise reader.fail("audit", key, f"unknown key {key!r} in [audit] (allowed: reads)")
+        if not isinstance(item, bool):
+            raise reader.fail("audit", key, "reads must be true or false")
+    return value.get("reads")
 
 
 def _provider_id(reader: _Reader, section: str, key: str, value: str) -> ProviderId:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
-from code_mesh.adapters.store.store_inspection import SqliteInspector
 from code_mesh.application.doctor import Level, run_checks, unopenable_store_checks
 from code_mesh.domain.errors import StoreUnavailable
 from code_mesh.entrypoints import bootstrap
@@ -21,8 +20,8 @@ def doctor(
     json: Annotated[bool, Parameter(negative=(), help="Print the checks as JSON for scripts.")] = False,
 ) -> int:
     """Check permissions, integrity, schema, the key and every secret, credentials and environment."""
-    inspector = SqliteInspector(bootstrap.home())  # before opening: opening narrows permissions
-    location = str(bootstrap.home().database)
+    inspector = bootstrap.store_inspector()  # before opening: opening narrows permissions
+    location = bootstrap.store_location()
     try:
         store = bootstrap.open_store()
     except StoreUnavailable as error:  # not SQLite, a directory, newer: the file checks still say why

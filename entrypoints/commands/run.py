@@ -11,6 +11,7 @@ from typing import Annotated
 from cyclopts import Parameter
 
 from code_mesh.adapters.debug_log import logger
+from code_mesh.application.audit import record_read
 from code_mesh.application.provider_registry import chat_target, default_provider
 from code_mesh.application.run_message import ChatRequest, run_message
 from code_mesh.application.token import (
@@ -27,7 +28,7 @@ from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.text import for_terminal
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import optional_account, provider_argument
-from code_mesh.entrypoints.output import say
+from code_mesh.entrypoints.output import say, warn
 
 
 def _resolve(
@@ -47,6 +48,10 @@ def _resolve(
         return current
 
     token = token_of(current, bootstrap.clock().now(), refresh)
+    if bootstrap.reads_audited():
+        problem = record_read(bootstrap.open_store(), current.provider, current.account)
+        if problem:
+            warn(problem)
     logger("run").debug(
         "credential for %s from the store: %s:%s (%s)", provider, provider, current.account, token.type
     )

@@ -38,7 +38,7 @@ def make_sqlite_store(tmp_path: Path) -> SqlCredentialStore:
     database = home / "auth.db"
     ensure_schema(database, home / "locks" / "schema.lock")
     cipher = FieldCipher(lambda record: KeyFileVault(home / "key"), lambda: KEYFILE, new_salt)
-    return SqlCredentialStore(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
+    return SqlCredentialStore.sqlite(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
 
 
 @pytest.fixture(params=["memory", "sqlite"])
