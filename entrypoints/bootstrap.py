@@ -224,13 +224,15 @@ def key_lock() -> FileKeyLock | PostgresKeyLock:
 def open_store() -> SqlCredentialStore:
     """The store: a team store when a database URL is set (SPEC section 13), else the one in the
     home directory, private, migrated, its secrets sealed with the vault's key."""
-    if is_team():
+    if environment().get("CODE_MESH_DATABASE_URL"):
         return _team_store()
     from code_mesh.adapters.store.schema_migrator import ensure_schema
     from code_mesh.adapters.store.sql_store import SqlCredentialStore
 
     where = home()
-    prepare_home(where, warn)
+    prepare_home(where, warn)  # before config.toml is read: a home that cannot be used says so
+    if is_team():  # `[store] url`
+        return _team_store()
     taking_over = where.auth_json if where.auth_json.is_file() else None
     taken: list[int] = []
     populate = _take_over_auth_json(taking_over, taken) if taking_over else None

@@ -101,7 +101,8 @@ class _TransactionKeys:
     def seal(self, provider: str, account: str, field: str, value: str, key_id: str | None = None) -> str:
         if self._cipher is None:
             return value
-        return self._cipher.seal(self.record(), key_id or self.sealing_key(), provider, account, field, value)
+        key_id = key_id or self.sealing_key()  # first: it may record the store's first key
+        return self._cipher.seal(self.record(), key_id, provider, account, field, value)
 
     def verify(self) -> None:
         """KeyUnavailable unless this process holds the store's key (nothing sealed: nothing to hold)."""
