@@ -25,9 +25,9 @@ from anthropic_login import configure_anthropic, log_in_to_anthropic, make_token
 from cli_process import CliProcess, run_measuring_memory, write_config
 from conftest import CliRunner
 from copilot_login import configure_copilot, log_in_to_copilot
+from postgres_server import Cluster
 from servers.fake_anthropic import FakeAnthropic
 from servers.fake_github import FakeGitHub
-from postgres_server import Cluster
 from servers.misbehaviour import ESCAPES
 from store_reader import sealed_rows, store_rows
 from storm import refresh_storm
