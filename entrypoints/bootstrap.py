@@ -568,10 +568,7 @@ def migrate_store() -> tuple[str, str | None, str | None]:
     engine, where, _ = _team_connection()
     _require_team_key()
     before = migrate_team_store(engine, where)
-    store = open_store()
-    had_key = store.key_record().keyed
-    key_id = store.ensure_key()
-    return where, before, None if had_key else key_id
+    return where, before, open_store().ensure_key()
 
 
 def store_inspector() -> StoreInspector:

@@ -127,6 +127,8 @@ def describe_sqlite_error(error: DBAPIError | Exception, path: Path) -> StoreUna
 
 
 INSUFFICIENT_PRIVILEGE = "42501"
+IDLE = 0
+"""psycopg's TransactionStatus.IDLE: no transaction open on the connection."""
 
 
 class PostgresDialect:
@@ -146,13 +148,19 @@ class PostgresDialect:
 
     @contextmanager
     def transaction(self, mode: Mode) -> Iterator[Connection]:
-        with self._engine.connect() as connection, connection.begin():
-            if mode != "append":
-                # Key lock first, then the write lock: the one order every process uses.
-                connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": KEY_LOCK})
-            if mode == "write":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
-            yield connection
+        with self._engine.connect() as connection:
+            status = connection.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+            if status != IDLE:
+                # Every engine.connect() is the same connection: a transaction begun inside another
+                # would end it, and with it the advisory locks it holds.
+                raise RuntimeError("a team store transaction was begun inside another")
+            with connection.begin():
+                if mode != "append":
+                    # Key lock first, then the write lock: the one order every process uses.
+                    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": KEY_LOCK})
+                if mode == "write":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                yield connection
 
     def committed_key_record(self) -> KeyRecord:
         with self._engine.connect() as connection, connection.begin():

@@ -60,6 +60,7 @@ class _TransactionKeys:
         self._cipher = cipher
         self._record: KeyRecord | None = None
         self._sealing_key: str | None = None
+        self.made_first_key = False
         self._lacks: dict[frozenset[str], bool] = {}
 
     def record(self) -> KeyRecord:
@@ -95,6 +96,7 @@ class _TransactionKeys:
             if first is not None:
                 _log.debug("first key %s (%s)", identifier, first.protection)
                 self._write(first)
+                self.made_first_key = True
             self._sealing_key = identifier
         return self._sealing_key
 
@@ -258,13 +260,15 @@ class SqlRepository:
         cipher: FieldCipher | None,
         dialect: Dialect,
         client: ClientIdentity | None = None,
+        *,
+        withhold_refresh_tokens: bool = False,
     ) -> None:
         self._connection = connection
         self.keys = _TransactionKeys(connection, cipher)
         self._dialect = dialect
         self._client = client or ClientIdentity(None, None)
         self._deleted = False
-        self._withheld = not dialect.reads_refresh_tokens()
+        self._withheld = withhold_refresh_tokens
         self._columns = [c for c in table.c if not (self._withheld and c.name == "refresh_token")]
 
     def _fields(self, provider: str, account: str) -> _Fields:
@@ -638,8 +642,15 @@ class SqlCredentialStore:
                 self._cipher.prepare(self._dialect.committed_key_record())
             _log.debug("BEGIN %s on %s", mode, self.location)
             try:
+                withhold = not self._dialect.reads_refresh_tokens()  # asked once, before the transaction
                 with self._dialect.transaction(mode) as connection:
-                    repository = SqlRepository(connection, self._cipher, self._dialect, self._client)
+                    repository = SqlRepository(
+                        connection,
+                        self._cipher,
+                        self._dialect,
+                        self._client,
+                        withhold_refresh_tokens=withhold,
+                    )
                     yield repository
                     if mode == "write":
                         repository.finish()
@@ -671,11 +682,13 @@ class SqlCredentialStore:
 
     def ensure_key(self) -> str | None:
         """Record the store's first key now if it has none (a team store's first `store migrate`):
-        under the write lock, so two members starting together cannot make two keys."""
+        under the write lock, so two members starting together cannot make two keys. The key id
+        when this call recorded it, else None."""
         if self._cipher is None:
             return None
         with self.writing() as repository:
-            return repository.keys.sealing_key()
+            key_id = repository.keys.sealing_key()
+            return key_id if repository.keys.made_first_key else None
 
     def check_writable(self, provider: ProviderId, account: AccountName) -> None:
         """Rewrite one column of the row with its own value: SQLite writes the page, so a full
