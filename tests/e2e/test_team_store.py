@@ -22,8 +22,7 @@ from postgres_server import ADMIN, HOST, PORT, Cluster
 
 OPENAI_KEY = "sk-team-openai-3c1f9e"
 CUSTOM_KEY = "ck-team-custom-8d2a71"
-ACCESS = "at-team-anthropic-51be0c"
-REFRESH = "rt-team-anthropic-e07d4a"
+DB_PASSWORD = "db-password-team-6a2f"
 
 
 def team_env(url: str, key_file: Path | None = None, passphrase: str | None = None) -> dict[str, str]:
@@ -77,7 +76,7 @@ def test_scenario_on_a_team_store(
 ) -> None:
     """Migrate, log in, list, token, export, import, logout: two homes (two machines) share it all."""
     key_file = tmp_path / "team.key"
-    env = team_env(postgres.url(database), key_file)
+    env = team_env(postgres.url(database, password=DB_PASSWORD), key_file)
     before = cli("auth", "list", env=env)
     line = assert_one_error_line(before, 1)
     assert "has no code-mesh schema yet" in line and "code-mesh store migrate" in line
@@ -101,6 +100,16 @@ def test_scenario_on_a_team_store(
     }
     human = cli("auth", "list", env=env).stdout
     assert f"Store: {expected_location}\n" in human
+    doctor = cli("auth", "doctor", env=env)
+    assert doctor.returncode == 0, doctor.stdout
+    assert (
+        "schema revision 0003 (current)" in doctor.stdout and "every stored secret decrypts" in doctor.stdout
+    )
+    debug = [
+        cli("--debug", *arguments, env=env) for arguments in (("auth", "list"), ("auth", "token", "openai"))
+    ]
+    assert all(DB_PASSWORD not in result.stdout + result.stderr for result in debug)
+    assert f"BEGIN read on {expected_location}" in debug[1].stderr
 
     # A second machine: its own home (with a SQLite store of its own that must not answer).
     other_home = tmp_path / "other-machine"
@@ -151,7 +160,7 @@ def test_scenario_on_a_team_store(
     assert gone.returncode == 1 and "code-mesh auth login my-llm" in gone.stderr
 
     stored = every_value(postgres, database) + every_value(postgres, second_database)
-    for secret in (OPENAI_KEY, CUSTOM_KEY, "sk-work"):
+    for secret in (OPENAI_KEY, CUSTOM_KEY, "sk-work", DB_PASSWORD):
         assert secret not in stored, "a secret in the clear in the database"
     assert "cm1:" in stored
 
