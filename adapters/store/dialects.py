@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import Connection, Engine, Table, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from code_mesh.adapters.files.disk_space import is_disk_full
@@ -144,6 +144,10 @@ class PostgresDialect:
         self._reads_refresh_tokens: bool | None = None
 
     def upsert(self, table: Table) -> Any:
+        # Here, not above: SQLAlchemy's PostgreSQL dialect (asyncpg and asyncio with it) costs
+        # 40 ms to import, which a SQLite store's commands must not pay.
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
 
     @contextmanager
