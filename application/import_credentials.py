@@ -61,8 +61,9 @@ def import_credentials(
         ]
         if not dry_run:
             _write(repository, planned, {s.provider: s.account for s in existing.values() if s.active})
-            for item in planned:
-                repository.record(AuditEntry(Action.IMPORT, item.entry.provider, item.entry.account))
+            repository.record(
+                *(AuditEntry(Action.IMPORT, i.entry.provider, i.entry.account) for i in planned)
+            )
     return planned
 
 

@@ -111,8 +111,8 @@ class CredentialRepository(Protocol):
 
     def activate(self, provider: ProviderId, account: AccountName) -> None: ...
 
-    def record(self, entry: AuditEntry) -> None:
-        """Add a row to the audit log, in this transaction (so it commits with the change)."""
+    def record(self, *entries: AuditEntry) -> None:
+        """Add rows to the audit log, in this transaction (so they commit with the change)."""
         ...
 
     def audit(self, query: AuditQuery) -> list[AuditRow]:

@@ -434,14 +434,17 @@ def _team_connection() -> tuple[Engine, str, tuple[str, ...]]:
 def _team_key_file() -> Path | None:
     """CODE_MESH_KEY_FILE: it may be a symlink and read-only (a secret mount), but a file that
     group or others can write could be replaced under the team's feet, so it is refused."""
+    named = environment().get("CODE_MESH_KEY_FILE")
+    return _checked_key_file(Path(named)) if named else None
+
+
+def _checked_key_file(path: Path) -> Path:
+    """`path`, absolute, unless it is something a team key file must not be."""
     import stat
 
     from code_mesh.domain.errors import KeyUnavailable
 
-    named = environment().get("CODE_MESH_KEY_FILE")
-    if not named:
-        return None
-    path = Path(named).expanduser().absolute()
+    path = path.expanduser().absolute()
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -610,7 +613,7 @@ def new_team_key(passphrase: Secret | None, key_file: Path | None) -> NewTeamKey
         key = derive_key(passphrase.reveal(), salt)
         return NewTeamKey(store_meta.PASSPHRASE, (salt,), key_id(key), key)
     assert key_file is not None
-    vault = KeyFileVault(key_file.expanduser().absolute(), TEAM_WAY_OUT)
+    vault = KeyFileVault(_checked_key_file(key_file), TEAM_WAY_OUT)
     identifier, _ = vault.ensure_key()
     key = vault.key(identifier)
     assert key is not None

@@ -29,9 +29,9 @@ class _MemoryRepository:
         self._writable = writable
         self._audit_rows = audit_rows
 
-    def record(self, entry: AuditEntry) -> None:
+    def record(self, *entries: AuditEntry) -> None:
         self._require_writable()
-        self._audit_rows.append(_audit_row(entry))
+        self._audit_rows.extend(_audit_row(entry) for entry in entries)
 
     def audit(self, query: AuditQuery) -> list[AuditRow]:
         rows = [

@@ -530,8 +530,8 @@ class SqlRepository:
             .values(activation=self._next_activation())
         )
 
-    def record(self, entry: AuditEntry) -> None:
-        append_audit_rows(self._connection, [entry], self._client)
+    def record(self, *entries: AuditEntry) -> None:
+        append_audit_rows(self._connection, entries, self._client)
 
     def audit(self, query: AuditQuery) -> list[AuditRow]:
         statement = select(
