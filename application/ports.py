@@ -169,7 +169,8 @@ class KeyLock(Protocol):
     transaction, taken before the database's own write lock and held until the
     transaction ends, so the order is always key lock, then database. Reentrant within a
     thread: the rotation's own re-seal takes it shared inside its exclusive hold.
-    A SQLite store uses an flock; a database server could use an advisory lock."""
+    A SQLite store uses an flock; a team store PostgreSQL's advisory locks (a rotation holds
+    it exclusively at session level, and every transaction takes it shared)."""
 
     def shared(self) -> AbstractContextManager[None]: ...
 
