@@ -147,3 +147,29 @@ def test_an_import_killed_at_random_moments_is_all_or_nothing(
     assert report.problems == [], report
     assert report.killed >= 3, report
     assert time.perf_counter() - started < 120
+
+
+def test_a_refresh_holds_one_connection_an_advisory_lock_and_no_transaction_meanwhile(
+    launcher: Launcher, home: Path, tmp_path: Path, postgres: Cluster
+) -> None:
+    """Seen from the server while the provider is answering the refresh (SPEC section 13)."""
+    database = postgres.database()
+    env = team_env(postgres.url(database), tmp_path / "team.key")
+    seen: list[list[tuple[object, ...]]] = []
+    fake = FakeAnthropic()
+    fake.after_refresh = lambda: seen.append(
+        postgres.run(
+            database,
+            "SELECT a.state, (SELECT count(*) FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory')"
+            " FROM pg_stat_activity a WHERE a.datname = %s AND a.application_name = 'code-mesh'",
+            database,
+        )
+    )
+    with fake.serve() as base:
+        configure_anthropic(home, base)
+        assert launcher.cli(home, "store", "migrate", env=env).returncode == 0
+        assert log_in_to_anthropic(home, fake, env=env).finish() == 0
+        make_due(postgres, database)
+        token = launcher.cli(home, "auth", "token", "anthropic", env=env)
+    assert token.returncode == 0, token.stderr
+    assert seen == [[("idle", 1)]], "one connection, holding the credential's lock, in no transaction"
