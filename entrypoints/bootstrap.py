@@ -214,7 +214,8 @@ def key_lock() -> FileKeyLock | PostgresKeyLock:
     if is_team():
         from code_mesh.adapters.store.advisory_locks import PostgresKeyLock
 
-        return PostgresKeyLock(_team_connection()[0])
+        engine, where, _ = _team_connection()
+        return PostgresKeyLock(engine, where)
     from code_mesh.adapters.store.file_lock import FileKeyLock
 
     return FileKeyLock(home().locks / "key.lock")
@@ -372,7 +373,7 @@ def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = 
 
     store = open_store()
     locks = (
-        PostgresCredentialLocks(_team_connection()[0]) if store.team else FileCredentialLocks(home().locks)
+        PostgresCredentialLocks(*_team_connection()[:2]) if store.team else FileCredentialLocks(home().locks)
     )
     return refresh_credential(
         store,

@@ -11,6 +11,7 @@ machine at once and released by it when a process's connection ends (a crash inc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -20,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from code_mesh.adapters.store.postgres_connect import describe_postgres_error
 from code_mesh.application.ports import FailureNote
 
 LOCK_NOT_AVAILABLE = "55P03"
@@ -45,8 +47,9 @@ class PostgresCredentialLocks:
     """The CredentialLocks port on advisory locks; the last failed refresh is noted in store_meta,
     so a process on another machine that waited for it repeats it instead of asking again."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, where: str) -> None:
         self._engine = engine
+        self._where = where
 
     @contextmanager
     def hold(self, provider: str, account: str, wait: float) -> Iterator[bool]:
@@ -57,14 +60,17 @@ class PostgresCredentialLocks:
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-                raise
+                raise describe_postgres_error(error, self._where) from None
             yield False
             return
         try:
             yield True
         finally:
-            with self._engine.connect() as connection, connection.begin():
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            try:
+                with self._engine.connect() as connection, connection.begin():
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            except DBAPIError:
+                pass  # the connection is gone, and the server released the lock with it
 
     def last_failure(self, provider: str, account: str) -> FailureNote | None:
         try:
@@ -101,8 +107,9 @@ class PostgresCredentialLocks:
 class PostgresKeyLock:
     """The KeyLock port on KEY_LOCK, session-level; reentrant within the process (one connection)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, where: str) -> None:
         self._engine = engine
+        self._where = where
         self._held: list[bool] = []
         self._lock = threading.RLock()
 
@@ -125,12 +132,21 @@ class PostgresKeyLock:
                     self._held.pop()
                 return
             suffix = "" if exclusive else "_shared"
-            with self._engine.connect() as connection, connection.begin():
-                connection.execute(text(f"SELECT pg_advisory_lock{suffix}(:key)"), {"key": KEY_LOCK})
+            try:
+                with self._engine.connect() as connection, connection.begin():
+                    connection.execute(text(f"SELECT pg_advisory_lock{suffix}(:key)"), {"key": KEY_LOCK})
+            except DBAPIError as error:
+                raise describe_postgres_error(error, self._where) from None
             self._held.append(exclusive)
             try:
                 yield
             finally:
                 self._held.pop()
-                with self._engine.connect() as connection, connection.begin():
-                    connection.execute(text(f"SELECT pg_advisory_unlock{suffix}(:key)"), {"key": KEY_LOCK})
+                unlock = text(f"SELECT pg_advisory_unlock{suffix}(:key)")
+                # A lost connection has released it with itself.
+                with (
+                    contextlib.suppress(DBAPIError),
+                    self._engine.connect() as connection,
+                    connection.begin(),
+                ):
+                    connection.execute(unlock, {"key": KEY_LOCK})

@@ -29,10 +29,10 @@ from sqlalchemy.exc import DBAPIError
 
 from code_mesh.adapters.files.disk_space import is_disk_full
 from code_mesh.adapters.store.advisory_locks import KEY_LOCK, WRITE_LOCK
+from code_mesh.adapters.store.postgres_connect import describe_postgres_error
 from code_mesh.adapters.store.sqlite_engine import BEGIN_OPTION, make_engine
 from code_mesh.adapters.store.store_meta import KeyRecord, read_key_record
 from code_mesh.domain.errors import DiskFull, StoreUnavailable
-from code_mesh.domain.text import one_line
 
 Mode = Literal["read", "write", "append"]
 
@@ -126,7 +126,6 @@ def describe_sqlite_error(error: DBAPIError | Exception, path: Path) -> StoreUna
     )
 
 
-INSUFFICIENT_PRIVILEGE = "42501"
 IDLE = 0
 """psycopg's TransactionStatus.IDLE: no transaction open on the connection."""
 
@@ -185,20 +184,7 @@ class PostgresDialect:
         return connection.execute(text("SELECT session_user")).scalar()
 
     def describe(self, error: DBAPIError) -> StoreUnavailable:
-        original = getattr(error, "orig", error)
-        reason = one_line(
-            str(original).splitlines()[0] if str(original) else type(original).__name__, 160, self._secrets
-        )
-        if getattr(original, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
-            return StoreUnavailable(
-                f"The team store {self.location} refused this: the database role may not do it ({reason}); "
-                "nothing was changed",
-                "Ask a member with write access, or for a role that may",
-            )
-        return StoreUnavailable(
-            f"The team store {self.location} failed ({reason}); nothing was changed",
-            "Try again; if it persists, check the database server",
-        )
+        return describe_postgres_error(error, self.location, self._secrets)
 
     def dispose(self) -> None:
         self._engine.dispose()

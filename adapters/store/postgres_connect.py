@@ -117,6 +117,28 @@ def connect_with_backoff(
             sleep(pause)
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def describe_postgres_error(
+    error: BaseException, where: str, secrets: tuple[str, ...] = ()
+) -> StoreUnavailable:
+    """One readable line for what the server said; never the SQL, its parameters or the password."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).splitlines()[0] if str(original) else type(original).__name__
+    reason = one_line(text, 160, secrets)
+    if getattr(original, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        return StoreUnavailable(
+            f"The team store {where} refused this: the database role may not do it ({reason}); "
+            "nothing was changed",
+            "Ask a member with write access, or for a role that may (see the README's GRANTs)",
+        )
+    return StoreUnavailable(
+        f"The team store {where} failed ({reason}); nothing was changed",
+        "Try again; if it persists, check the database server",
+    )
+
+
 def make_team_engine(url: URL) -> Engine:
     """An engine on exactly one connection (StaticPool), opened when first used."""
     try:

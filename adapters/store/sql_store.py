@@ -636,12 +636,12 @@ class SqlCredentialStore:
     def _transaction(self, mode: Mode) -> Iterator[SqlRepository]:
         # Key lock first, then the database's lock: the one order every process uses (ports.KeyLock).
         with self._key_lock.shared() if self._key_lock is not None else nullcontext():
-            if mode == "write" and self._cipher is not None:
-                # Slow key work (scrypt) before the database's write lock, not while every other
-                # writer waits on it: the record cannot change while the key lock is held.
-                self._cipher.prepare(self._dialect.committed_key_record())
             _log.debug("BEGIN %s on %s", mode, self.location)
             try:
+                if mode == "write" and self._cipher is not None:
+                    # Slow key work (scrypt) before the database's write lock, not while every other
+                    # writer waits on it: the record cannot change while the key lock is held.
+                    self._cipher.prepare(self._dialect.committed_key_record())
                 withhold = not self._dialect.reads_refresh_tokens()  # asked once, before the transaction
                 with self._dialect.transaction(mode) as connection:
                     repository = SqlRepository(

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from code_mesh.adapters.store.advisory_locks import MIGRATE_LOCK
+from code_mesh.adapters.store.postgres_connect import describe_postgres_error
 from code_mesh.adapters.store.schema_migrator import MIGRATIONS_PACKAGE
 from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
 from code_mesh.domain.errors import StoreUnavailable
@@ -40,8 +41,11 @@ def _newer(where: str, revision: str) -> StoreUnavailable:
 def check_team_schema(engine: Engine, where: str) -> None:
     """StoreUnavailable unless the schema is at head: behind (or none) says to migrate, newer
     to upgrade. Never changes anything."""
-    with engine.connect() as connection, connection.begin():
-        revision = read_team_revision(connection)
+    try:
+        with engine.connect() as connection, connection.begin():
+            revision = read_team_revision(connection)
+    except DBAPIError as error:
+        raise describe_postgres_error(error, where) from None
     if revision == SCHEMA_HEAD:
         return
     if revision is None:
@@ -60,6 +64,13 @@ def check_team_schema(engine: Engine, where: str) -> None:
 def migrate_team_store(engine: Engine, where: str) -> str | None:
     """Bring the schema to head under MIGRATE_LOCK; the revision it was at when this began (the
     same as SCHEMA_HEAD when there was nothing to do; None for a database without one)."""
+    try:
+        return _migrate(engine, where)
+    except DBAPIError as error:  # a role that may not create tables, say: rolled back, one line
+        raise describe_postgres_error(error, where) from None
+
+
+def _migrate(engine: Engine, where: str) -> str | None:
     from alembic import command
     from alembic.config import Config
 

@@ -14,9 +14,11 @@ import pytest
 from e2e.test_team_store import team_env
 
 from anthropic_login import configure_anthropic, log_in_to_anthropic
+from cli_checks import assert_one_error_line
+from code_mesh.adapters.store.advisory_locks import lock_key
 from kill_points import kill_during
 from launcher import Launcher
-from postgres_server import HOST, PORT, Cluster
+from postgres_server import ADMIN, HOST, PORT, Cluster
 from servers.fake_anthropic import FakeAnthropic
 from storm import Command
 
@@ -173,3 +175,25 @@ def test_a_refresh_holds_one_connection_an_advisory_lock_and_no_transaction_mean
         token = launcher.cli(home, "auth", "token", "anthropic", env=env)
     assert token.returncode == 0, token.stderr
     assert seen == [[("idle", 1)]], "one connection, holding the credential's lock, in no transaction"
+
+
+def test_a_refresh_lock_held_elsewhere_is_waited_for_only_as_long_as_one_exchange(
+    launcher: Launcher, home: Path, tmp_path: Path, postgres: Cluster
+) -> None:
+    """Another machine holds the credential's advisory lock (a refresh that hangs there)."""
+    database = postgres.database()
+    env = {**team_env(postgres.url(database), tmp_path / "team.key"), "CODE_MESH_HTTP_TIMEOUT": "1"}
+    fake = FakeAnthropic()
+    with fake.serve() as base:
+        configure_anthropic(home, base)
+        assert launcher.cli(home, "store", "migrate", env=env).returncode == 0
+        assert log_in_to_anthropic(home, fake, env=env).finish() == 0
+        make_due(postgres, database)
+        with psycopg.connect(host=HOST, port=PORT, user=ADMIN, dbname=database, autocommit=True) as other:
+            other.execute("SELECT pg_advisory_lock(%s)", (lock_key("credential anthropic@default"),))
+            started = time.monotonic()
+            waited = launcher.cli(home, "auth", "token", "anthropic", env=env)
+            seconds = time.monotonic() - started
+    line = assert_one_error_line(waited, 1)
+    assert "Another code-mesh process has been refreshing the credential for anthropic for over 6 s" in line
+    assert 5 <= seconds < 30 and fake.refresh_count == 0
