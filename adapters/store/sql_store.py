@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
+import functools
 import json
-import socket
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,6 +237,9 @@ class ClientIdentity:
 
     @classmethod
     def here(cls) -> ClientIdentity:
+        import getpass  # here: only a store that writes an audit row asks
+        import socket
+
         try:
             user: str | None = getpass.getuser()
         except (OSError, KeyError):  # no name for this uid (a bare container)
@@ -259,14 +261,15 @@ class SqlRepository:
         connection: Connection,
         cipher: FieldCipher | None,
         dialect: Dialect,
-        client: ClientIdentity | None = None,
+        client: Callable[[], ClientIdentity] = lambda: ClientIdentity(None, None),
         *,
         withhold_refresh_tokens: bool = False,
     ) -> None:
         self._connection = connection
         self.keys = _TransactionKeys(connection, cipher)
         self._dialect = dialect
-        self._client = client or ClientIdentity(None, None)
+        self._client = client
+        """Asked only when an audit row is written (who this is costs imports)."""
         self._deleted = False
         self._withheld = withhold_refresh_tokens
         self._columns = [c for c in table.c if not (self._withheld and c.name == "refresh_token")]
@@ -531,7 +534,7 @@ class SqlRepository:
         )
 
     def record(self, *entries: AuditEntry) -> None:
-        append_audit_rows(self._connection, entries, self._client)
+        append_audit_rows(self._connection, entries, self._client())
 
     def audit(self, query: AuditQuery) -> list[AuditRow]:
         statement = select(
@@ -612,7 +615,7 @@ class SqlCredentialStore:
         self._dialect = dialect
         self._cipher = cipher
         self._key_lock = key_lock
-        self._client = client or ClientIdentity.here()
+        self._given_client = client
 
     @classmethod
     def sqlite(
@@ -627,6 +630,10 @@ class SqlCredentialStore:
     @property
     def location(self) -> str:
         return self._dialect.location
+
+    @functools.cached_property
+    def _client(self) -> ClientIdentity:
+        return self._given_client or ClientIdentity.here()
 
     @property
     def team(self) -> bool:
@@ -648,7 +655,7 @@ class SqlCredentialStore:
                         connection,
                         self._cipher,
                         self._dialect,
-                        self._client,
+                        lambda: self._client,
                         withhold_refresh_tokens=withhold,
                     )
                     yield repository
