@@ -284,6 +284,13 @@ def test_schema_behind_or_newer_and_sqlite_store_migrate(
 ) -> None:
     env = team_env(postgres.url(database), tmp_path / "team.key")
     assert cli("store", "migrate", env=env).returncode == 0
+    home.mkdir(mode=0o700, exist_ok=True)
+    left_by_code_mesh_cli = '{"openai": {"type": "api", "key": "sk-left-behind"}}'
+    (home / "auth.json").write_text(left_by_code_mesh_cli)
+    listed = cli("auth", "list", "--json", env=env)
+    assert [r for r in json.loads(listed.stdout)["credentials"] if r["account"]] == [], "no first-use import"
+    assert (home / "auth.json").read_text() == left_by_code_mesh_cli and not (home / "auth.db").exists()
+    assert "Took over 1 credential(s)" in cli("auth", "list").stderr, "as a personal store would"
     postgres.run(database, "UPDATE alembic_version SET version_num = '0002'")
     behind = assert_one_error_line(cli("auth", "list", env=env), 1)
     assert "is at schema 0002, and this code-mesh needs 0003" in behind and "store migrate" in behind
