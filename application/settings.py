@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.providers import MAIN_PROVIDERS, ProviderEntry, provider_entry
+from code_mesh.domain.secret import Secret
 
 
 class ProviderCatalog(Protocol):
@@ -34,6 +35,10 @@ class Settings:
     source: str | None = None
     """The file these came from, for messages."""
     catalog: ProviderCatalog = field(default_factory=_NoCatalog)
+    store_url: Secret | None = None
+    """`[store] url`: a team store (SPEC section 13); a secret, since it may hold a password."""
+    audit_reads: bool | None = None
+    """`[audit] reads`; None: the store's default."""
 
     def provider(self, provider: ProviderId) -> ProviderEntry:
         """The provider as code-mesh uses it: its catalog entry, config.toml's keys laid over it."""

@@ -9,7 +9,6 @@ from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import (
     Custom,
     InvalidCredential,
-    OAuthToken,
     Status,
     StoredCredential,
     one_line_secret,
@@ -113,9 +112,13 @@ def stored_token(
     account: AccountName | None,
     now: float,
     refresh: Callable[[StoredCredential], StoredCredential] | None = None,
+    found: Callable[[StoredCredential], None] = lambda stored: None,
 ) -> UsableToken:
-    """The secret of the named or active stored account, refreshed first when due."""
-    return token_of(find_credential(store, provider, account), now, refresh)
+    """The secret of the named or active stored account, refreshed first when due; `found` hears
+    which credential that was (for the audit log's `read`)."""
+    stored = find_credential(store, provider, account)
+    found(stored)
+    return token_of(stored, now, refresh)
 
 
 def token_of(
@@ -129,7 +132,7 @@ def token_of(
     if stored.status(now) is Status.NEEDS_LOGIN:
         raise CodeMeshError(f"The credential for {provider} needs a new login", f"Run `{login}`")
     credential = stored.credential
-    if isinstance(credential, OAuthToken) and credential.can_refresh and stored.refresh_due(now):
+    if stored.can_refresh and stored.refresh_due(now):
         if refresh is None:
             raise CodeMeshError(f"The OAuth token for {provider} needs a refresh", f"Run `{login}`")
         stored = refresh(stored)

@@ -26,3 +26,14 @@ def describe_expiry(expires_at: int, now: float) -> str:
     if left > 0:
         return f"expires in {describe_duration(left)}"
     return f"expired {describe_duration(-left)} ago"
+
+
+_SPANS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
+
+
+def parse_duration(text: str) -> int | None:
+    """`30m`, `12h`, `7d` (or `45s`) as seconds; None for anything else (the caller says so)."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in _SPANS or not number.isdigit() or not number.isascii():
+        return None
+    return int(number) * _SPANS[unit]

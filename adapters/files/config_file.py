@@ -17,6 +17,7 @@ from code_mesh.adapters.files.toml_text import ConfigError, TomlText, read_toml
 from code_mesh.application.settings import ProviderCatalog, Settings
 from code_mesh.domain.errors import InvalidIdentifier
 from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.secret import Secret
 
 __all__ = ["ConfigError", "config_path", "load_settings"]
 
@@ -35,6 +36,8 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
         return Settings(catalog=catalog)
     default_provider = None
     providers: dict[str, dict[str, Any]] = {}
+    store_url: Secret | None = None
+    audit_reads: bool | None = None
     for top, value in document.document.items():
         if top == "run":
             if not isinstance(value, dict):
@@ -45,6 +48,10 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
                         "run", key, f"unknown key {key!r} in [run] (allowed: default_provider)"
                     )
                 default_provider = str(_provider_id(document, "run", key, item))
+        elif top == "store":
+            store_url = _store_url(document, value)
+        elif top == "audit":
+            audit_reads = _audit_reads(document, value)
         elif top == "providers":
             if not isinstance(value, dict):
                 raise document.fail("", "providers", "providers must be tables like [providers.openai]")
@@ -53,8 +60,37 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
                     document, f"providers.{provider}", provider, section
                 )
         else:
-            raise document.fail("", top, f"unknown section or key {top!r} (allowed: [run], [providers.ID])")
-    return Settings(default_provider, providers, str(path), catalog)
+            allowed = "[run], [providers.ID], [store], [audit]"
+            raise document.fail("", top, f"unknown section or key {top!r} (allowed: {allowed})")
+    return Settings(
+        default_provider, providers, str(path), catalog, store_url=store_url, audit_reads=audit_reads
+    )
+
+
+def _store_url(document: TomlText, value: Any) -> Secret | None:
+    """`[store] url`, never quoted in a message: it may hold the database password."""
+    if not isinstance(value, dict):
+        raise document.fail("", "store", "[store] must be a table")
+    for key in value:
+        if key != "url":
+            raise document.fail("store", key, f"unknown key {key!r} in [store] (allowed: url)")
+    url = value.get("url")
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url.strip() or not url.isprintable():
+        raise document.fail("store", "url", "url must be a database URL on one line")
+    return Secret(url)
+
+
+def _audit_reads(document: TomlText, value: Any) -> bool | None:
+    if not isinstance(value, dict):
+        raise document.fail("", "audit", "[audit] must be a table")
+    for key, item in value.items():
+        if key != "reads":
+            raise document.fail("audit", key, f"unknown key {key!r} in [audit] (allowed: reads)")
+        if not isinstance(item, bool):
+            raise document.fail("audit", key, "reads must be true or false")
+    return value.get("reads")
 
 
 def _provider_id(document: TomlText, table: str, key: str, value: Any) -> ProviderId:
