@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from code_mesh.application.auth_file import AuthFileCodec, EncodedAuthFile
 from code_mesh.application.ports import CredentialStore, Unreadable
+from code_mesh.domain.audit import Action, AuditEntry
+from code_mesh.domain.errors import CodeMeshError, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -13,6 +15,8 @@ class Export:
     encoded: EncodedAuthFile
     unreadable: tuple[Unreadable, ...] = ()
     """Stored credentials whose secrets did not open: left out, and named by the caller."""
+    unaudited: StoreUnavailable | None = None
+    """Why the export's audit row could not be written (a read-only home): a warning, no failure."""
 
 
 def export_credentials(store: CredentialStore, codec: AuthFileCodec) -> Export:
@@ -22,4 +26,15 @@ def export_credentials(store: CredentialStore, codec: AuthFileCodec) -> Export:
         readable, unreadable = repository.all_readable()
     if unreadable and not readable:
         raise unreadable[0].reason
-    return Export(codec.encode(readable), tuple(unreadable))
+    if any(stored.refresh_withheld for stored in readable):
+        raise CodeMeshError(
+            "This database role may only read the team store and does not see its refresh tokens, so an "
+            "export would lose them; nothing was written",
+            "Export as a member with write access",
+        )
+    encoded = codec.encode(readable)
+    try:
+        store.append_audit([AuditEntry(Action.EXPORT)])
+    except StoreUnavailable as error:
+        return Export(encoded, tuple(unreadable), error)
+    return Export(encoded, tuple(unreadable))

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from code_mesh.application.auth_file import AuthFileEntry
 from code_mesh.application.ports import CredentialRepository, CredentialStore, CredentialWrite
+from code_mesh.domain.audit import Action, AuditEntry
 from code_mesh.domain.credentials import OAuthToken, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.providers import ProviderEntry, host_of
@@ -94,6 +95,9 @@ def import_credentials(
         ]
         if not dry_run:
             _write(repository, planned, {s.provider: s.account for s in existing.values() if s.active})
+            repository.record(
+                *(AuditEntry(Action.IMPORT, i.entry.provider, i.entry.account) for i in planned)
+            )
     return planned
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.audit import Action, AuditEntry
 from code_mesh.domain.credentials import Credential, InvalidCredential, checked
 from code_mesh.domain.errors import AuthorizationFailed
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -37,5 +38,6 @@ def save_login(
         # Whether it replaces one, told without opening the old secrets (they may not open).
         replaced = any(c.account == account for c in repository.summaries(provider))
         repository.save(provider, account, credential, activate=True)
+        repository.record(AuditEntry(Action.LOGIN, provider, account))
     expires_at = getattr(credential, "expires_at", None)
     return LoginResult(provider, account, credential.type, replaced, expires_at)

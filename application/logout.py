@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.audit import Action, AuditEntry
 from code_mesh.domain.errors import NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.wording import with_suggestion
@@ -71,6 +72,7 @@ def log_out(store: CredentialStore, targets: tuple[CredentialKey, ...]) -> Logou
         for provider, account in targets:
             if repository.delete(provider, account):
                 removed.append((provider, account))
+                repository.record(AuditEntry(Action.LOGOUT, provider, account))
         lost_active = {provider for provider, account in removed if (provider, account) in was_active}
         if lost_active:
             for remaining in repository.summaries():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from code_mesh.domain.audit import AuditEntry, AuditQuery, AuditRow
 from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.errors import CodeMeshError
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -36,6 +37,17 @@ class Unreadable:
     @property
     def label(self) -> str:
         return f"{self.provider}:{self.account}"
+
+
+@dataclass(frozen=True)
+class NewTeamKey:
+    """A team store's next key, made outside the store (a new passphrase's salt, a new key
+    file): a rotation seals every row with it and records it in the same transaction."""
+
+    protection: str
+    salts: tuple[str, ...]
+    key_id: str
+    key: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,12 +111,27 @@ class CredentialRepository(Protocol):
 
     def activate(self, provider: ProviderId, account: AccountName) -> None: ...
 
+    def record(self, *entries: AuditEntry) -> None:
+        """Add rows to the audit log, in this transaction (so they commit with the change)."""
+        ...
+
+    def audit(self, query: AuditQuery) -> list[AuditRow]:
+        """Audit rows, newest first."""
+        ...
+
 
 class CredentialStore(Protocol):
     """Where credentials live. Writes happen in one all-or-nothing transaction."""
 
     @property
-    def location(self) -> str: ...
+    def location(self) -> str:
+        """Where the store is, for people: a path, or a database URL without its password."""
+        ...
+
+    @property
+    def team(self) -> bool:
+        """A store shared by several machines and people (PostgreSQL, SPEC section 13)."""
+        ...
 
     def reading(self) -> AbstractContextManager[CredentialRepository]:
         """A consistent read-only view."""
@@ -118,9 +145,15 @@ class CredentialStore(Protocol):
         """The key the store's secrets are sealed with now; None while nothing is sealed."""
         ...
 
-    def reencrypt(self, key_id: str) -> Reencryption:
+    def reencrypt(self, key_id: str, new_key: NewTeamKey | None = None) -> Reencryption:
         """Seal every secret that opens again under `key_id`, in one transaction, and record
-        `key_id` as the store's key; the caller holds the key lock exclusively."""
+        `key_id` as the store's key; the caller holds the key lock exclusively. With `new_key`
+        (a team store), seal with that key and record its protection and salts instead."""
+        ...
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Audit rows for what changed nothing (a read, an export, a failure), in a short
+        transaction of their own; StoreUnavailable when they cannot be written."""
         ...
 
     def check_writable(self, provider: ProviderId, account: AccountName) -> None:
@@ -136,7 +169,8 @@ class KeyLock(Protocol):
     transaction, taken before the database's own write lock and held until the
     transaction ends, so the order is always key lock, then database. Reentrant within a
     thread: the rotation's own re-seal takes it shared inside its exclusive hold.
-    A SQLite store uses an flock; a database server could use an advisory lock."""
+    A SQLite store uses an flock; a team store PostgreSQL's advisory locks (a rotation holds
+    it exclusively at session level, and every transaction takes it shared)."""
 
     def shared(self) -> AbstractContextManager[None]: ...
 

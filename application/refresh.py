@@ -15,6 +15,7 @@ tried again for a few seconds.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Protocol
 
@@ -27,6 +28,7 @@ from code_mesh.application.ports import (
     TokenEndpoint,
 )
 from code_mesh.application.token import find_credential, login_command
+from code_mesh.domain.audit import Action, AuditEntry, Outcome
 from code_mesh.domain.credentials import OAuthToken, StoredCredential
 from code_mesh.domain.errors import (
     CodeMeshError,
@@ -122,7 +124,7 @@ def refresh_credential(
     exchange may take (CODE_MESH_HTTP_TIMEOUT), so a waiter gives up when the holder would."""
     seen = find_credential(store, provider, account)
     credential = seen.credential
-    if not isinstance(credential, OAuthToken) or not credential.can_refresh:
+    if not seen.can_refresh:
         if force:
             kind = "an API key" if seen.type == "api_key" else f"a {seen.type} credential"
             if isinstance(credential, OAuthToken):
@@ -136,6 +138,16 @@ def refresh_credential(
         return seen
     if seen.needs_login:
         raise _needs_login(seen)
+    if seen.refresh_withheld:
+        # A refresh it could not store would burn a rotating refresh token (SPEC section 13).
+        _audit_quietly(store, seen, Outcome.REFUSED)
+        raise CodeMeshError(
+            f"The OAuth token for {provider} (account {seen.account}) is due for a refresh, and this "
+            "database role may only read the team store; nothing was sent to the provider",
+            f"A member with write access must refresh it: `code-mesh auth refresh {provider}"
+            + (f" --account {seen.account}" if seen.account != "default" else "")
+            + "` (or `auth refresh --all` from a cron job)",
+        )
     asked_at = clock.now()
     with locks.hold(provider, seen.account, lock_wait) as held:
         if not held:
@@ -167,11 +179,20 @@ def refresh_credential(
                     f"Run `{login_command(current)}`",
                 ) from None
             _note(locks, clock, current, error)
+            _audit_quietly(store, current, Outcome.FAILED)
             raise
         except ProviderUnavailable as error:
             _note(locks, clock, current, error)
+            _audit_quietly(store, current, Outcome.FAILED)
             raise
         return _store_rotated(store, clock, current, renewed)
+
+
+def _audit_quietly(store: CredentialStore, stored: StoredCredential, outcome: Outcome) -> None:
+    """The audit row of a refresh that changed nothing; one that cannot be written is no reason
+    to hide the failure being reported."""
+    with contextlib.suppress(StoreUnavailable):
+        store.append_audit([AuditEntry(Action.REFRESH, stored.provider, stored.account, outcome)])
 
 
 def _repeat_failure_seen_while_waiting(
@@ -197,6 +218,7 @@ def _mark_needs_login(store: CredentialStore, current: StoredCredential) -> None
         latest = repository.get(current.provider, current.account)
         if latest is not None and _same(latest, current):
             repository.mark_needs_login(current.provider, current.account)
+            repository.record(AuditEntry(Action.REFRESH, current.provider, current.account, Outcome.REFUSED))
 
 
 def _store_rotated(
@@ -233,4 +255,5 @@ def _store_if_unchanged(
                 "Run the command again",
             )
         repository.save(current.provider, current.account, renewed, needs_login=False, activate=False)
+        repository.record(AuditEntry(Action.REFRESH, current.provider, current.account))
     return StoredCredential(current.provider, current.account, renewed, False, current.active)

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from code_mesh.application.ports import CredentialStore, KeyLock, KeyVault, Unreadable
+from code_mesh.application.ports import CredentialStore, KeyLock, KeyVault, NewTeamKey, Unreadable
+from code_mesh.domain.errors import CodeMeshError
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,22 @@ def rotate_key(store: CredentialStore, lock: KeyLock, open_vault: Callable[[], K
         if retired:
             vault.retire(retired)
         return Rotation(new_key_id, result.rows, retired, result.not_resealed)
+
+
+def rotate_team_key(
+    store: CredentialStore, lock: KeyLock, open_vault: Callable[[], KeyVault], new_key: NewTeamKey
+) -> Rotation:
+    """A team store's rotation (SPEC section 13): the new key comes from outside (a new
+    passphrase, a new key file the team will share); every row is re-sealed with it in one
+    transaction that also records it, or none is. The old key then opens nothing: retired."""
+    with lock.exclusive():
+        active = store.active_key_id()
+        if active is not None:
+            open_vault().check_holds(active)  # the current team key, verified: nothing changes otherwise
+        if active == new_key.key_id:
+            raise CodeMeshError(
+                f"The new key is the one the team store already uses ({active}); nothing was changed",
+                "Give a new passphrase, or a new key file",
+            )
+        result = store.reencrypt(new_key.key_id, new_key)
+        return Rotation(new_key.key_id, result.rows, (active,) if active else ())

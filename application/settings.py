@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from code_mesh.domain.identifiers import ProviderId
 from code_mesh.domain.providers import MAIN_PROVIDERS, ProviderEntry, provider_entry
+from code_mesh.domain.secret import Secret
 
 
 class ProviderCatalog(Protocol):
@@ -39,6 +40,10 @@ class Settings:
     says (`P` or `P:ACCOUNT`, each checked by the reader)."""
     exec_min_lifetime: int = 3600
     """`[exec] min_lifetime` in seconds: an OAuth token handed over with less left is refreshed first."""
+    store_url: Secret | None = None
+    """`[store] url`: a team store (SPEC section 13); a secret, since it may hold a password."""
+    audit_reads: bool | None = None
+    """`[audit] reads`; None: the store's default."""
 
     def provider(self, provider: ProviderId) -> ProviderEntry:
         """The provider as code-mesh uses it: its catalog entry, config.toml's keys laid over it."""

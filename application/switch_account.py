@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.audit import Action, AuditEntry
 from code_mesh.domain.errors import NotLoggedIn
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.wording import with_suggestion
@@ -22,3 +23,4 @@ def switch_account(store: CredentialStore, provider: ProviderId, account: Accoun
                 else with_suggestion(provider, [c.provider for c in everything], login),
             )
         repository.activate(provider, account)
+        repository.record(AuditEntry(Action.SWITCH, provider, account))

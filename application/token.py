@@ -10,7 +10,6 @@ from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import (
     Custom,
     InvalidCredential,
-    OAuthToken,
     Status,
     StoredCredential,
     one_line_secret,
@@ -124,10 +123,12 @@ def stored_token(
     now: float,
     refresh: Callable[[StoredCredential], StoredCredential] | None = None,
     project: ProjectAccounts | None = None,
+    found: Callable[[StoredCredential], None] = lambda stored: None,
 ) -> UsableToken:
     """The secret of the named, the project file's or the active stored account, refreshed first
-    when due."""
+    when due; `found` hears which credential that was (for the audit log's `read`)."""
     stored = find_credential(store, provider, account, project)
+    found(stored)
     token = token_of(stored, now, refresh)
     return replace(token, source=_source(account, project, provider))
 
@@ -152,7 +153,7 @@ def token_of(
     if stored.status(now) is Status.NEEDS_LOGIN:
         raise CodeMeshError(f"The credential for {provider} needs a new login", f"Run `{login}`")
     credential = stored.credential
-    if isinstance(credential, OAuthToken) and credential.can_refresh and stored.refresh_due(now):
+    if stored.can_refresh and stored.refresh_due(now):
         if refresh is None:
             raise CodeMeshError(f"The OAuth token for {provider} needs a refresh", f"Run `{login}`")
         stored = refresh(stored)

@@ -12,6 +12,11 @@ runs 100 by default.
     python benchmarks/crash.py            # 100 kills each
     python benchmarks/crash.py --kills 20
     python benchmarks/crash.py --only "while logging in"
+    python benchmarks/crash.py --only "team store"     # the import on PostgreSQL
+
+"auth import (10,000), team store" is the same import into a team store on a fresh
+database of the PostgreSQL at 127.0.0.1:5432 (made and dropped here): PostgreSQL keeps
+its own pages, so the check is the count alone.
 """
 
 from __future__ import annotations
@@ -32,13 +37,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from anthropic_login import configure_anthropic, log_in_to_anthropic
 from conftest import clean_environment, command_line
 from kill_points import KillReport, integrity_ok, kill_during
+from postgres_server import Cluster
 from servers.fake_anthropic import FakeAnthropic
 from store_reader import decrypted_rows, home_keys, store_key_id
 
 
-def cli(home: Path, *arguments: str, stdin: str = "") -> None:
+def cli(home: Path, *arguments: str, stdin: str = "", env: dict[str, str] | None = None) -> None:
     result = subprocess.run(
-        command_line(*arguments), input=stdin, capture_output=True, text=True, env=clean_environment(home)
+        command_line(*arguments),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=clean_environment(home, env),
     )
     if result.returncode:
         raise SystemExit(f"{arguments}: {result.stderr}")
@@ -69,6 +79,39 @@ def crash_import(home: Path, kills: int) -> KillReport:
         return None if rows in (1, 10_001) else f"{rows} rows, neither all nor none"
 
     return kill_during(home, ("auth", "import", "-"), kills, check, stdin=document, before_each=reset)
+
+
+def crash_team_import(home: Path, kills: int) -> KillReport:
+    cluster = Cluster()
+    try:
+        database = cluster.database()
+        env = {
+            "CODE_MESH_DATABASE_URL": cluster.url(database),
+            "CODE_MESH_KEY_FILE": str(home.parent / "team.key"),
+        }
+        cli(home, "store", "migrate", env=env)
+        cli(home, "auth", "login", "openai", "--with-key", stdin="sk-before", env=env)
+        document = json.dumps(
+            {
+                "credentials": {
+                    f"bulk-{n:05d}": {"type": "api_key", "key": f"sk-{n:05d}"} for n in range(10_000)
+                }
+            }
+        )
+
+        def reset() -> None:
+            cluster.run(database, "DELETE FROM credentials WHERE provider LIKE 'bulk-%'")
+
+        def check(attempt: int) -> str | None:
+            ((rows,),) = cluster.run(database, "SELECT count(*) FROM credentials")
+            return None if rows in (1, 10_001) else f"{rows} rows, neither all nor none"
+
+        return kill_during(
+            home, ("auth", "import", "-"), kills, check, stdin=document, before_each=reset, env=env,
+            integrity=lambda: True,
+        )  # fmt: skip
+    finally:
+        cluster.drop_all()
 
 
 def crash_refresh(home: Path, kills: int) -> KillReport:
@@ -181,6 +224,7 @@ def main() -> None:
     failed = False
     for name, run in (
         ("auth import (10,000)", crash_import),
+        ("auth import (10,000), team store", crash_team_import),
         ("auth refresh", crash_refresh),
         ("auth key rotate", crash_rotate),
         ("rotate while logging in", crash_rotate_while_logging_in),
@@ -191,7 +235,7 @@ def main() -> None:
             report = run(Path(directory) / "home", kills)
         verdict = "ok" if not report.problems else f"{len(report.problems)} PROBLEMS: {report.problems[:3]}"
         print(
-            f"{name:<24} attempts {report.attempts:>4}  killed mid-way {report.killed:>4}  "
+            f"{name:<34} attempts {report.attempts:>4}  killed mid-way {report.killed:>4}  "
             f"finished first {report.finished:>4}  {verdict}",
             flush=True,
         )

@@ -8,6 +8,11 @@ machines comparable and is what the targets are written in.
 Run it after `pip install .` (a regular install: the wheel is what users get):
 
     python benchmarks/startup.py [--rounds 21] [--warmup 2] [--json]
+    python benchmarks/startup.py --team-url postgresql+psycopg://USER@HOST/EMPTY_DATABASE
+
+With --team-url, also `auth token` against a team store on that (empty) database, and
+`psql -tAc 'select 1'` on it: one connection and one query, what a team store's token can
+at best cost beside Python's start-up.
 
 Standard library only, so it runs under any Python 3.11+, inside or outside the
 environment it measures.
@@ -54,6 +59,8 @@ class Benchmark:
     target: float | None = None
     prints_key: bool = False
     samples: list[float] = field(default_factory=list)
+    env: dict[str, str] | None = None
+    """Its own environment (a team store's), else the run's."""
 
     @property
     def median(self) -> float:
@@ -122,6 +129,7 @@ def describe_failure(argv: list[str], env: dict[str, str], code: int) -> str:
 def timed_run(benchmark: Benchmark, env: dict[str, str]) -> float:
     """Wall time of one whole process, in seconds; aborts on a non-zero exit."""
     start = time.perf_counter()
+    env = benchmark.env or env
     completed = subprocess.run(
         benchmark.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False
     )
@@ -129,6 +137,28 @@ def timed_run(benchmark: Benchmark, env: dict[str, str]) -> float:
     if completed.returncode != 0:
         raise BenchmarkError(describe_failure(benchmark.argv, env, completed.returncode))
     return elapsed
+
+
+def team_benchmarks(script: Path, env: dict[str, str], url: str, directory: str) -> list[Benchmark]:
+    """`store migrate` and a login on the team database, then what to time there."""
+    team = {**env, "CODE_MESH_DATABASE_URL": url, "CODE_MESH_KEY_FILE": os.path.join(directory, "team.key")}
+    migrate = [str(script), "store", "migrate"]
+    completed = subprocess.run(migrate, capture_output=True, text=True, env=team, check=False)
+    if completed.returncode != 0:
+        raise BenchmarkError(
+            f"`{shlex.join(migrate)}` exited with {completed.returncode}:\n{completed.stderr}"
+        )
+    prepare_home(script, team)
+    libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return [
+        Benchmark("psql -tAc 'select 1'", ["psql", libpq_url, "-tAc", "select 1"]),
+        Benchmark(
+            "auth token openai (team store)",
+            [str(script), "auth", "token", "openai"],
+            prints_key=True,
+            env=team,
+        ),
+    ]
 
 
 def prepare_home(script: Path, env: dict[str, str]) -> None:
@@ -146,9 +176,10 @@ def check_token_output(benchmarks: list[Benchmark], env: dict[str, str]) -> None
     for benchmark in benchmarks:
         if not benchmark.prints_key:
             continue
-        completed = subprocess.run(benchmark.argv, capture_output=True, text=True, env=env, check=False)
+        own = benchmark.env or env
+        completed = subprocess.run(benchmark.argv, capture_output=True, text=True, env=own, check=False)
         if completed.returncode != 0:
-            raise BenchmarkError(describe_failure(benchmark.argv, env, completed.returncode))
+            raise BenchmarkError(describe_failure(benchmark.argv, own, completed.returncode))
         if completed.stdout != BENCH_KEY + "\n":
             raise BenchmarkError(f"`{shlex.join(benchmark.argv)}` did not print the key stored by the login")
 
@@ -257,6 +288,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--python", help="the interpreter (default: the console script's shebang)")
     parser.add_argument("--seed", type=int, help="seed for the shuffled order, to repeat a run exactly")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--team-url", help="an empty PostgreSQL database to time a team store's token on")
     return parser.parse_args(argv)
 
 
@@ -271,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             env["CODE_MESH_HOME"] = os.path.join(temporary, "home")
             prepare_home(script, env)
             benchmarks = build_benchmarks(python, script)
+            if arguments.team_url:
+                benchmarks += team_benchmarks(script, env, arguments.team_url, temporary)
             check_token_output(benchmarks, env)
             info = {
                 "interpreter": python,

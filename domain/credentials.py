@@ -228,6 +228,9 @@ class StoredCredential:
     credential: Credential
     needs_login: bool = False
     active: bool = False
+    refresh_withheld: bool = False
+    """A refresh token is stored, but this reader may not see it (a read-only member of a team
+    store, SPEC section 13): the credential can be refreshed, only not from here."""
 
     @property
     def type(self) -> str:
@@ -237,21 +240,23 @@ class StoredCredential:
     def expires_at(self) -> int | None:
         return self.credential.expires_at if isinstance(self.credential, OAuthToken) else None
 
+    @property
+    def can_refresh(self) -> bool:
+        """It holds a refresh token (seen here or withheld from this reader)."""
+        credential = self.credential
+        return isinstance(credential, OAuthToken) and (credential.can_refresh or self.refresh_withheld)
+
     def status(self, now: float) -> Status:
         """SPEC section 2: what this credential is good for at `now`."""
-        credential = self.credential
-        can_refresh = isinstance(credential, OAuthToken) and credential.can_refresh
-        return credential_status(self.expires_at, can_refresh, self.needs_login, now)
+        return credential_status(self.expires_at, self.can_refresh, self.needs_login, now)
 
     def summary(self) -> CredentialSummary:
-        credential = self.credential
-        can_refresh = isinstance(credential, OAuthToken) and credential.can_refresh
         return CredentialSummary(
             self.provider,
             self.account,
             self.type,
             self.expires_at,
-            can_refresh,
+            self.can_refresh,
             self.needs_login,
             self.active,
         )

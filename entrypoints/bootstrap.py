@@ -22,16 +22,21 @@ from code_mesh.domain.wording import counted
 from code_mesh.entrypoints.output import notice, warn
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from code_mesh.adapters.crypto.field_cipher import FieldCipher
     from code_mesh.adapters.providers.chat_http import HttpChatClient
     from code_mesh.adapters.providers.oauth_http import HttpOAuthGateway
+    from code_mesh.adapters.store.advisory_locks import PostgresKeyLock
     from code_mesh.adapters.store.file_lock import FileKeyLock
-    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.store.sql_store import SqlCredentialStore
     from code_mesh.adapters.store.store_meta import KeyRecord
-    from code_mesh.application.ports import KeyVault
+    from code_mesh.application.doctor import StoreInspector
+    from code_mesh.application.ports import KeyVault, NewTeamKey
     from code_mesh.application.refresh import Refresher
     from code_mesh.application.settings import Settings
     from code_mesh.domain.credentials import OAuthToken, StoredCredential
+    from code_mesh.domain.secret import Secret
 
 
 def environment() -> Mapping[str, str]:
@@ -59,7 +64,7 @@ def _take_over_auth_json(source: Path, outcome: _FirstUse) -> Callable[[Path], N
     def populate(new_store: Path) -> None:
         from code_mesh.adapters.files.auth_json import detect_format, written_by_code_mesh
         from code_mesh.adapters.files.text_input import AUTH_JSON_LIMIT, UnreadableText, read_text_file
-        from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+        from code_mesh.adapters.store.sql_store import SqlCredentialStore
         from code_mesh.application.import_credentials import import_credentials, screen_metadata_urls
         from code_mesh.entrypoints.arguments import note_aliases
 
@@ -85,7 +90,7 @@ def _take_over_auth_json(source: Path, outcome: _FirstUse) -> Callable[[Path], N
         entries, dropped = screen_metadata_urls(entries, settings().provider)
         for line in dropped:
             warn(line)
-        store = SqliteCredentialStore(new_store, _cipher(), key_lock=key_lock())
+        store = SqlCredentialStore.sqlite(new_store, _cipher(), key_lock=key_lock())
         try:
             import_credentials(store, entries)
         finally:
@@ -222,21 +227,36 @@ def _migration_attributes(database: Path) -> dict[str, object]:
     }
 
 
-def key_lock() -> FileKeyLock:
-    """The one lock over the home's key material (SPEC section 8; ports.KeyLock)."""
+def key_lock() -> FileKeyLock | PostgresKeyLock:
+    """The one lock over the store's key material (SPEC section 8; ports.KeyLock)."""
+    if is_team():
+        from code_mesh.adapters.store.advisory_locks import PostgresKeyLock
+
+        engine, where, _ = _team_connection()
+        return PostgresKeyLock(engine, where)
+    return _file_key_lock()
+
+
+def _file_key_lock() -> FileKeyLock:
+    """The key lock of the home's SQLite store."""
     from code_mesh.adapters.store.file_lock import FileKeyLock
 
     return FileKeyLock(home().locks / "key.lock")
 
 
 @functools.cache
-def open_store() -> SqliteCredentialStore:
-    """The store in the home directory, private, migrated, its secrets sealed with the vault's key."""
+def open_store() -> SqlCredentialStore:
+    """The store: a team store when a database URL is set (SPEC section 13), else the one in the
+    home directory, private, migrated, its secrets sealed with the vault's key."""
+    if environment().get("CODE_MESH_DATABASE_URL"):
+        return _team_store()
     from code_mesh.adapters.store.schema_migrator import ensure_schema
-    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+    from code_mesh.adapters.store.sql_store import SqlCredentialStore
 
     where = home()
-    prepare_home(where, warn)
+    prepare_home(where, warn)  # before config.toml is read: a home that cannot be used says so
+    if is_team():  # `[store] url`
+        return _team_store()
     taking_over = where.auth_json if where.auth_json.is_file() else None
     first_use = _FirstUse()
     populate = _take_over_auth_json(taking_over, first_use) if taking_over else None
@@ -250,15 +270,17 @@ def open_store() -> SqliteCredentialStore:
             f"Left {taking_over} alone: code-mesh's own `auth export` wrote it, so it is not taken over "
             "on first use; `code-mesh auth import` brings it back."
         )
-    return SqliteCredentialStore(where.database, _cipher(), key_lock=key_lock())
+    return SqlCredentialStore.sqlite(where.database, _cipher(), key_lock=key_lock())
 
 
 def key_vault() -> KeyVault:
-    """The vault of the store in the home directory, as its committed key record names it
-    (call it under the key lock: a rotation changes that record)."""
+    """The vault of the store, as its committed key record names it (call it under the key
+    lock: a rotation changes that record)."""
     from code_mesh.adapters.store.store_meta import read_key_record
 
-    open_store()
+    store = open_store()
+    if store.team:
+        return _team_vault_for(store.key_record())
     return _vault_for(read_key_record(home().database))
 
 
@@ -267,6 +289,10 @@ def way_out_of_locked() -> str:
     from code_mesh.adapters.crypto.key_vaults import START_OVER
     from code_mesh.adapters.store import store_meta
 
+    if is_team():
+        if open_store().key_record().protection == store_meta.PASSPHRASE:
+            return "Set CODE_MESH_PASSPHRASE to the team's current passphrase."
+        return "Set CODE_MESH_KEY_FILE to the team's current key file (ask whoever keeps the team's key)."
     record = store_meta.read_key_record(home().database)
     if record.protection == store_meta.PASSPHRASE:
         first = "Set CODE_MESH_PASSPHRASE to the passphrase the store was made with"
@@ -280,9 +306,17 @@ def way_out_of_locked() -> str:
 
 
 def protection() -> str:
-    from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
+    from code_mesh.adapters.store import store_meta
 
-    return describe_protection(read_key_record(home().database), home().root)
+    if is_team():
+        record = open_store().key_record()
+        if not record.keyed:
+            return "not yet decided (no secret stored)"
+        if record.protection == store_meta.PASSPHRASE:
+            return "AES-256-GCM, team key derived from CODE_MESH_PASSPHRASE (scrypt, salt in the database)"
+        named = environment().get("CODE_MESH_KEY_FILE")
+        return f"AES-256-GCM, team key file {named or '(CODE_MESH_KEY_FILE is not set)'}"
+    return store_meta.describe_protection(store_meta.read_key_record(home().database), home().root)
 
 
 @functools.cache
@@ -355,16 +389,21 @@ def refresher_for(provider: ProviderId) -> Refresher:
 def refresh(
     provider: ProviderId, account: AccountName | None, *, force: bool = False, margin: float | None = None
 ) -> StoredCredential:
-    """Single-flight refresh of a stored credential (see application/refresh.py); `margin`: refresh
-    when fewer seconds than this are left (default 5 minutes)."""
+    """Single-flight refresh of a stored credential (see application/refresh.py): a lock file per
+    credential on SQLite, an advisory lock on a team store (one refresh across machines); `margin`:
+    refresh when fewer seconds than this are left (default 5 minutes)."""
+    from code_mesh.adapters.store.advisory_locks import PostgresCredentialLocks
     from code_mesh.adapters.store.file_lock import FileCredentialLocks
     from code_mesh.application.refresh import refresh_credential
     from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS
 
     store = open_store()
+    locks = (
+        PostgresCredentialLocks(*_team_connection()[:2]) if store.team else FileCredentialLocks(home().locks)
+    )
     return refresh_credential(
         store,
-        FileCredentialLocks(home().locks),
+        locks,
         _LazyRefresher(provider),
         clock(),
         provider,
@@ -395,15 +434,242 @@ def reset() -> None:
     open_store.cache_clear()
     settings.cache_clear()
     gateway.cache_clear()
+    if _team_connection.cache_info().currsize:
+        _team_connection()[0].dispose()
+    _team_connection.cache_clear()
 
 
-def store_as_found() -> SqliteCredentialStore:
+def store_as_found() -> SqlCredentialStore:
     """The home's store opened for reading only, as it is (`auth doctor`): never created,
     migrated, or its files narrowed; the caller has seen that it exists at the current schema."""
+    from code_mesh.adapters.store.sql_store import SqlCredentialStore
     from code_mesh.adapters.store.sqlite_engine import make_engine
-    from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
 
     database = home().database
-    return SqliteCredentialStore(
-        database, _cipher(), engine=make_engine(database, looking_only=True), key_lock=key_lock()
+    return SqlCredentialStore.sqlite(
+        database, _cipher(), engine=make_engine(database, looking_only=True), key_lock=_file_key_lock()
     )
+
+
+# The team store (SPEC section 13) ---------------------------------------------------------------
+
+TEAM_WAY_OUT = "or ask whoever keeps the team's key for it"
+"""A team store's second way out of a lost key: never "start over" (it would wipe the team's)."""
+
+
+def team_url_setting() -> tuple[Secret, str] | None:
+    """The team store's URL and where it was set: CODE_MESH_DATABASE_URL beats `[store] url`."""
+    from code_mesh.domain.secret import Secret
+
+    value = environment().get("CODE_MESH_DATABASE_URL")
+    if value:
+        return Secret(value), "CODE_MESH_DATABASE_URL"
+    config = settings()
+    if config.store_url is not None:
+        return config.store_url, f"[store] url in {config.source}"
+    return None
+
+
+def is_team() -> bool:
+    return team_url_setting() is not None
+
+
+@functools.cache
+def _team_connection() -> tuple[Engine, str, tuple[str, ...]]:
+    """The engine on the process's one connection (opened on first use), the URL to show, and
+    the password never to show."""
+    from code_mesh.adapters.store.postgres_connect import display_url, make_team_engine, team_url
+
+    setting = team_url_setting()
+    assert setting is not None
+    url = team_url(*setting)
+    return make_team_engine(url), display_url(url), tuple(p for p in (url.password,) if p)
+
+
+def _team_key_file() -> Path | None:
+    """CODE_MESH_KEY_FILE: it may be a symlink and read-only (a secret mount), but a file that
+    group or others can write could be replaced under the team's feet, so it is refused."""
+    named = environment().get("CODE_MESH_KEY_FILE")
+    return _checked_key_file(Path(named)) if named else None
+
+
+def _checked_key_file(path: Path) -> Path:
+    """`path`, absolute, unless it is something a team key file must not be."""
+    import stat
+
+    from code_mesh.domain.errors import KeyUnavailable
+
+    path = path.expanduser().absolute()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return path  # the first member's code-mesh makes it (when nothing is sealed yet)
+    except OSError as error:
+        raise KeyUnavailable(
+            f"Cannot read the team key file {path} ({error.strerror or error}); nothing was changed",
+            "Check CODE_MESH_KEY_FILE and the file's permissions",
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise KeyUnavailable(
+            f"The team key file {path} is not a regular file; nothing was changed", "Check CODE_MESH_KEY_FILE"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o022:
+        raise KeyUnavailable(
+            f"The team key file {path} can be written by group or others (mode {mode:04o}), so code-mesh "
+            "will not use it; nothing was changed",
+            f"Run `chmod go-w {path}` (0600, or 0400 for a read-only mount)",
+        )
+    return path
+
+
+def _require_team_key() -> None:
+    """A team store is refused without a team key (never the machine's keychain)."""
+    from code_mesh.domain.errors import KeyUnavailable
+
+    passphrase, key_file = _passphrase(), _team_key_file()
+    if passphrase is None and key_file is None:
+        raise KeyUnavailable(
+            f"The team store {_team_connection()[1]} needs the team key, and neither CODE_MESH_PASSPHRASE "
+            "nor CODE_MESH_KEY_FILE is set; nothing was changed",
+            "Set CODE_MESH_PASSPHRASE to the team's passphrase, or CODE_MESH_KEY_FILE to the team's key file",
+        )
+    if passphrase is not None and key_file is not None:
+        raise KeyUnavailable(
+            "Both CODE_MESH_PASSPHRASE and CODE_MESH_KEY_FILE are set, so it is not clear which is the team "
+            "key; nothing was changed",
+            "Unset one of them",
+        )
+
+
+def _team_protection_for_new_key() -> str:
+    from code_mesh.adapters.store import store_meta
+
+    return store_meta.PASSPHRASE if _passphrase() is not None else store_meta.KEYFILE
+
+
+def _team_vault_for(record: KeyRecord) -> KeyVault:
+    """The vault the team store's record names, as this member's environment reaches it."""
+    from code_mesh.adapters.crypto.key_vaults import KeyFileVault, PassphraseVault
+    from code_mesh.adapters.store import store_meta
+    from code_mesh.domain.errors import KeyUnavailable
+
+    if record.protection == store_meta.PASSPHRASE:
+        passphrase = _passphrase()
+        if passphrase is None:
+            raise KeyUnavailable(
+                "This team store's key is derived from a passphrase, and CODE_MESH_PASSPHRASE is not set "
+                "(CODE_MESH_KEY_FILE is); nothing was changed",
+                "Set CODE_MESH_PASSPHRASE to the team's passphrase instead",
+            )
+        return PassphraseVault(passphrase, record.salts, _team_save_salts, TEAM_WAY_OUT)
+    if record.protection == store_meta.KEYFILE:
+        key_file = _team_key_file()
+        if key_file is None:
+            raise KeyUnavailable(
+                "This team store's secrets are sealed with a team key file, and CODE_MESH_KEY_FILE is not "
+                "set (CODE_MESH_PASSPHRASE is); nothing was changed",
+                "Set CODE_MESH_KEY_FILE to the team's key file instead",
+            )
+        return KeyFileVault(key_file, TEAM_WAY_OUT)
+    raise KeyUnavailable(
+        f"This team store's secrets are protected in a way this code-mesh does not know "
+        f"({record.protection})",
+        "Upgrade code-mesh",
+    )
+
+
+def _team_save_salts(salts: list[str]) -> None:
+    from code_mesh.adapters.store import store_meta
+
+    open_store().write_meta({store_meta.PASSPHRASE_SALTS: " ".join(salts)})
+
+
+def _announce_team_key_file(vault: KeyVault) -> None:
+    from code_mesh.adapters.crypto.key_vaults import KeyFileVault
+
+    if isinstance(vault, KeyFileVault):
+        notice(
+            f"Made the team key file {vault.path} (mode 0600): every member of the team store needs a copy, "
+            "named by CODE_MESH_KEY_FILE. Share it privately and back it up: without it the team's "
+            "secrets cannot be read."
+        )
+
+
+def _team_cipher() -> FieldCipher:
+    from code_mesh.adapters.crypto.field_cipher import FieldCipher
+    from code_mesh.adapters.crypto.key_vaults import new_salt
+
+    return FieldCipher(_team_vault_for, _team_protection_for_new_key, new_salt, _announce_team_key_file)
+
+
+def _team_store() -> SqlCredentialStore:
+    """The team store, at head: never migrated here (`store migrate` does that, so one member's
+    upgrade cannot lock out the fleet), and no first-use import (that is for a personal store)."""
+    from code_mesh.adapters.store.dialects import PostgresDialect
+    from code_mesh.adapters.store.sql_store import SqlCredentialStore
+    from code_mesh.adapters.store.team_schema import check_team_schema
+
+    engine, where, secrets = _team_connection()
+    _require_team_key()
+    check_team_schema(engine, where)
+    return SqlCredentialStore(PostgresDialect(engine, where, secrets), _team_cipher())
+
+
+def migrate_store() -> tuple[str, str | None, str | None]:
+    """`store migrate`: (where, the team store's revision before or "sqlite", the team key id when
+    this recorded the store's first key)."""
+    from code_mesh.adapters.store.team_schema import migrate_team_store
+
+    if not is_team():
+        return open_store().location, "sqlite", None
+    engine, where, _ = _team_connection()
+    _require_team_key()
+    before = migrate_team_store(engine, where)
+    return where, before, open_store().ensure_key()
+
+
+def store_inspector() -> StoreInspector:
+    """What `auth doctor` asks of the store's own files or database (made before it is opened)."""
+    from code_mesh.adapters.store.store_inspection import SqliteInspector, TeamInspector
+    from code_mesh.adapters.store.team_schema import read_team_revision
+
+    if not is_team():
+        return SqliteInspector(home())
+
+    def revision() -> str | None:
+        engine = _team_connection()[0]
+        with engine.connect() as connection, connection.begin():
+            return read_team_revision(connection)
+
+    return TeamInspector(home(), revision, protection)
+
+
+def store_location() -> str:
+    return _team_connection()[1] if is_team() else str(home().database)
+
+
+def reads_audited() -> bool:
+    from code_mesh.application.audit import reads_audited as decide
+
+    return decide(settings().audit_reads, open_store())
+
+
+def new_team_key(passphrase: Secret | None, key_file: Path | None) -> NewTeamKey:
+    """The team's next key: from a new passphrase (and a new salt), or a key file (made when it
+    does not exist yet, else its newest key)."""
+    from code_mesh.adapters.crypto.key_list import derive_key, key_id
+    from code_mesh.adapters.crypto.key_vaults import KeyFileVault, new_salt
+    from code_mesh.adapters.store import store_meta
+    from code_mesh.application.ports import NewTeamKey
+
+    if passphrase is not None:
+        salt = new_salt()
+        key = derive_key(passphrase.reveal(), salt)
+        return NewTeamKey(store_meta.PASSPHRASE, (salt,), key_id(key), key)
+    assert key_file is not None
+    vault = KeyFileVault(_checked_key_file(key_file), TEAM_WAY_OUT)
+    identifier, _ = vault.ensure_key()
+    key = vault.key(identifier)
+    assert key is not None
+    return NewTeamKey(store_meta.KEYFILE, (), identifier, key)

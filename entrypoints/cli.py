@@ -97,6 +97,7 @@ _AUTH_COMMANDS = (
     ("export", "export:export", "Write the store as auth.json (secrets in the clear, mode 0600)."),
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),
     ("doctor", "doctor:doctor", "Check the store, its key, permissions and credentials."),
+    ("log", "log:log", "Show the audit log, newest first."),
     ("status", "status:status", "Show the credential each provider would use here, and its state."),
     ("which", "which:which", "Say which credential a provider would use here, and why."),
 )
@@ -122,6 +123,9 @@ app.command(
     help="Print a shell completion script (bash, zsh or fish).",
     help_epilogue=EXAMPLES[("completion",)],
 )
+store = App(name="store", help="Manage the credential store itself (a team store on PostgreSQL).")
+app.command(store)
+store.command(f"{_COMMANDS}.store:migrate", name="migrate", help="Bring a team store's schema up to date.")
 for name, target, summary in _AUTH_COMMANDS:
     auth.command(
         f"{_COMMANDS}.{target}",

@@ -39,6 +39,15 @@ def print_fresh_token(arguments: list[str]) -> int | None:
     return 0
 
 
+def _may_name_another_store(home: str) -> bool:
+    """CODE_MESH_DATABASE_URL, or a config.toml (whose `[store] url` or `[audit] reads` this path
+    does not read): then the SQLite file in the home may not be the store to answer from."""
+    if os.environ.get("CODE_MESH_DATABASE_URL"):
+        return True
+    config = os.environ.get("CODE_MESH_CONFIG") or os.path.join(home, "config.toml")
+    return os.path.exists(os.path.expanduser(config))
+
+
 def _fresh_token(arguments: list[str]) -> str | None:
     parsed = _parse(arguments)
     if parsed is None:
@@ -65,6 +74,8 @@ def _fresh_token(arguments: list[str]) -> str | None:
         return None
 
     def read_record(provider: str, account: str | None) -> TokenRecord | None:
+        if _may_name_another_store(home):
+            return None  # a team store, or reads audited ([store], [audit]): the full path decides
         # Imported only when no environment variable answered: sqlite3 is the biggest cost here.
         from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
 

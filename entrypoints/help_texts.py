@@ -12,6 +12,7 @@ USAGE: dict[tuple[str, ...], str] = {
     ("auth", "logout"): "Usage: code-mesh auth logout [OPTIONS] [PROVIDER]",
     ("auth", "switch"): "Usage: code-mesh auth switch [PROVIDER] [ACCOUNT]",
     ("auth", "import"): "Usage: code-mesh auth import [OPTIONS] [PATH]",
+    ("auth", "refresh"): "Usage: code-mesh auth refresh [OPTIONS] [PROVIDER]",
     ("auth", "status"): "Usage: code-mesh auth status [OPTIONS] [PROVIDER]",
     ("auth", "which"): "Usage: code-mesh auth which [OPTIONS] PROVIDER",
     ("exec",): "Usage: code-mesh exec [--provider P[:ACCOUNT]]… [--dry-run [--json]] [--] COMMAND [ARG…]",
@@ -50,7 +51,8 @@ In Claude Code's settings.json: "apiKeyHelper": "code-mesh auth token anthropic\
   code-mesh auth switch openai work""",
     ("auth", "refresh"): """Examples:
   code-mesh auth refresh anthropic
-  code-mesh auth refresh github-copilot --account work""",
+  code-mesh auth refresh github-copilot --account work
+  code-mesh auth refresh --all          # every credential due within the hour""",
     ("auth", "export"): """Examples:
   code-mesh auth export                 # to $CODE_MESH_HOME/auth.json
   code-mesh auth export --output - | gpg -c > auth.json.gpg

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from cli_process import CliProcess, write_config
@@ -25,10 +25,14 @@ create_api_key_url = "{base}/api/oauth/claude_cli/create_api_key"
 
 
 def log_in_to_anthropic(
-    home: Path, fake: FakeAnthropic, method: str = "claude-max", transform: Callable[[str], str] = lambda a: a
+    home: Path,
+    fake: FakeAnthropic,
+    method: str = "claude-max",
+    transform: Callable[[str], str] = lambda a: a,
+    env: Mapping[str, str] | None = None,
 ) -> CliProcess:
     """Start `auth login anthropic`, play the browser, paste the (transformed) answer."""
-    login = CliProcess(home, "auth", "login", "anthropic", "--method", method, "--no-browser")
+    login = CliProcess(home, "auth", "login", "anthropic", "--method", method, "--no-browser", env=env)
     url = login.wait_for_line(lambda line: line.startswith("http"))
     login.answer(transform(fake.approve(url)))
     return login

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from postgres_server import postgres, postgres_for_module  # noqa: F401  (fixtures for every test)
+
 if TYPE_CHECKING:
     from cli_process import CliProcess
     from launcher import Launcher

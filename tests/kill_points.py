@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,15 +42,24 @@ def kill_during(
     stdin: str | None = None,
     before_each: Callable[[], None] = lambda: None,
     seed: int = 1,
+    env: Mapping[str, str] | None = None,
+    integrity: Callable[[], bool] | None = None,
 ) -> KillReport:
     """Run `arguments` `attempts` times, killing each at a random moment within one full run's
-    duration; `check(attempt)` returns a problem or None. Every attempt checks integrity first."""
+    duration; `check(attempt)` returns a problem or None. Every attempt checks integrity first
+    (SQLite's integrity_check of the home's store, unless `integrity` says otherwise: a team
+    store's server keeps its own pages)."""
+    intact = integrity or (lambda: integrity_ok(home))
     randomness = random.Random(seed)
     report = KillReport()
     before_each()
     started = time.perf_counter()
     subprocess.run(
-        command_line(*arguments), input=stdin, capture_output=True, text=True, env=clean_environment(home)
+        command_line(*arguments),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=clean_environment(home, env),
     )
     duration = time.perf_counter() - started
     for attempt in range(attempts):
@@ -61,7 +70,7 @@ def kill_during(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             text=True,
-            env=clean_environment(home),
+            env=clean_environment(home, env),
         )
         if stdin is not None:
             assert process.stdin is not None
@@ -78,7 +87,7 @@ def kill_during(
             process.wait()
             report.killed += 1
         report.attempts += 1
-        if not integrity_ok(home):
+        if not intact():
             report.problems.append(f"attempt {attempt}: integrity_check failed")
             continue
         problem = check(attempt)

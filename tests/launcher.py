@@ -30,9 +30,13 @@ from storm import Command, StormResult
 _LAUNCHER = r"""
 import json, os, sys, tempfile, time, traceback
 import code_mesh.entrypoints.cli, code_mesh.entrypoints.bootstrap
-for name in ("key", "login", "logout", "list", "token", "export", "import_", "switch", "doctor", "status", "which"):
+for name in (
+    "key", "login", "logout", "list", "token", "export", "import_", "switch", "doctor", "log", "refresh", "store",
+    "status", "which", "exec_",
+):
     __import__("code_mesh.entrypoints.commands." + name)
-import code_mesh.adapters.store.sqlite_store, code_mesh.adapters.store.schema_migrator
+import code_mesh.adapters.store.sql_store, code_mesh.adapters.store.schema_migrator, code_mesh.adapters.store.team_schema
+import code_mesh.adapters.store.postgres_connect, code_mesh.adapters.store.advisory_locks, psycopg
 import code_mesh.adapters.crypto.aes_gcm, code_mesh.adapters.crypto.field_cipher, code_mesh.adapters.crypto.key_vaults
 import alembic.command, alembic.config, keyring
 from code_mesh.entrypoints.main import main

@@ -22,7 +22,8 @@ from conftest import clean_environment
 _GATED = (
     "import sys\n"
     "import code_mesh.entrypoints.cli, code_mesh.entrypoints.commands.token\n"
-    "import code_mesh.adapters.store.sqlite_store, code_mesh.adapters.providers.oauth_http\n"
+    "import code_mesh.adapters.store.sql_store, code_mesh.adapters.providers.oauth_http\n"
+    "import code_mesh.adapters.store.dialects, code_mesh.adapters.store.postgres_connect, psycopg\n"
     "print('ready', flush=True)\n"
     "sys.stdin.readline()\n"
     "from code_mesh.entrypoints.main import main\n"

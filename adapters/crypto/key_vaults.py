@@ -55,6 +55,8 @@ class _ListVault:
     """Shared logic: a list of keys kept somewhere as text, the newest first."""
 
     where = ""
+    start_over = START_OVER
+    """The second way out of a lost key; a team store's is never "start over"."""
 
     def _load(self) -> list[tuple[str, bytes]]:
         """The keys; [] when none is stored; KeyUnavailable when they cannot be read."""
@@ -70,7 +72,7 @@ class _ListVault:
         return KeyUnavailable(
             f"{self.where[0].upper()}{self.where[1:]} does not hold key {key}, which this store's "
             "secrets are sealed with (was it replaced?); nothing was changed",
-            f"Restore the {self.what} that holds it from your backup, {START_OVER}",
+            f"Restore the {self.what} that holds it from your backup, {self.start_over}",
         )
 
     what = "key"
@@ -112,9 +114,10 @@ class _ListVault:
 class KeyFileVault(_ListVault):
     what = "key file"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, start_over: str = START_OVER) -> None:
         self.path = path
         self.where = f"the key file {path}"
+        self.start_over = start_over
 
     def _text(self) -> str | None:
         try:
@@ -131,7 +134,7 @@ class KeyFileVault(_ListVault):
     def _damaged(self) -> KeyUnavailable:
         return KeyUnavailable(
             f"The key file {self.path} is damaged; nothing was changed",
-            f"Restore it from your backup, {START_OVER}",
+            f"Restore it from your backup, {self.start_over}",
         )
 
     def _load(self) -> list[tuple[str, bytes]]:
@@ -155,7 +158,7 @@ class KeyFileVault(_ListVault):
         return KeyUnavailable(
             f"The encryption key file {self.path} is missing, and the stored secrets are sealed with it; "
             "nothing was changed",
-            f"Restore it from your backup, {START_OVER}",
+            f"Restore it from your backup, {self.start_over}",
         )
 
     def _save(self, keys: list[tuple[str, bytes]]) -> None:
@@ -257,9 +260,14 @@ class PassphraseVault:
     where = "the key derived from CODE_MESH_PASSPHRASE"
 
     def __init__(
-        self, passphrase: str, salts: Sequence[str], save_salts: Callable[[list[str]], None] | None = None
+        self,
+        passphrase: str,
+        salts: Sequence[str],
+        save_salts: Callable[[list[str]], None] | None = None,
+        start_over: str = START_OVER,
     ) -> None:
         self._passphrase = passphrase
+        self._start_over = start_over
         self._salts = list(salts)
         self._save_salts = save_salts
         for salt in self._salts:
@@ -269,7 +277,7 @@ class PassphraseVault:
                 raise KeyUnavailable(
                     "The store's passphrase salts (store_meta passphrase_salts) are damaged; "
                     "nothing was changed",
-                    f"Restore auth.db from a backup, {START_OVER}",
+                    f"Restore the store from a backup, {start_over}",
                 ) from None
 
     def keys(self) -> dict[str, bytes]:
@@ -295,7 +303,7 @@ class PassphraseVault:
             raise KeyUnavailable(
                 "CODE_MESH_PASSPHRASE does not match this store's passphrase (its secrets are sealed "
                 f"with key {key}); nothing was changed",
-                f"Set CODE_MESH_PASSPHRASE to the passphrase the store was made with, {START_OVER}",
+                f"Set CODE_MESH_PASSPHRASE to the passphrase the store was made with, {self._start_over}",
             )
 
     def ensure_key(self) -> tuple[str, bool]:

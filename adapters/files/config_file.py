@@ -18,6 +18,7 @@ from code_mesh.application.settings import ProviderCatalog, Settings
 from code_mesh.domain.durations import parse_duration
 from code_mesh.domain.errors import InvalidIdentifier
 from code_mesh.domain.identifiers import AccountName, ProviderId
+from code_mesh.domain.secret import Secret
 
 __all__ = ["ConfigError", "config_path", "load_settings"]
 
@@ -37,6 +38,8 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
     default_provider = None
     exec_settings: dict[str, Any] = {}
     providers: dict[str, dict[str, Any]] = {}
+    store_url: Secret | None = None
+    audit_reads: bool | None = None
     for top, value in document.document.items():
         if top == "run":
             if not isinstance(value, dict):
@@ -47,6 +50,10 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
                         "run", key, f"unknown key {key!r} in [run] (allowed: default_provider)"
                     )
                 default_provider = str(_provider_id(document, "run", key, item))
+        elif top == "store":
+            store_url = _store_url(document, value)
+        elif top == "audit":
+            audit_reads = _audit_reads(document, value)
         elif top == "providers":
             if not isinstance(value, dict):
                 raise document.fail("", "providers", "providers must be tables like [providers.openai]")
@@ -57,10 +64,17 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
         elif top == "exec":
             exec_settings = _exec_section(document, value)
         else:
-            raise document.fail(
-                "", top, f"unknown section or key {top!r} (allowed: [run], [providers.ID], [exec])"
-            )
-    return Settings(default_provider, providers, str(path), catalog, **exec_settings)
+            allowed = "[run], [providers.ID], [store], [audit], [exec]"
+            raise document.fail("", top, f"unknown section or key {top!r} (allowed: {allowed})")
+    return Settings(
+        default_provider,
+        providers,
+        str(path),
+        catalog,
+        store_url=store_url,
+        audit_reads=audit_reads,
+        **exec_settings,
+    )
 
 
 MIN_LIFETIME_RANGE = (60, 30 * 86400)
@@ -99,6 +113,32 @@ def _exec_section(document: TomlText, value: Any) -> dict[str, Any]:
                 "exec", key, f"unknown key {key!r} in [exec] (allowed: providers, min_lifetime)"
             )
     return settings
+
+
+def _store_url(document: TomlText, value: Any) -> Secret | None:
+    """`[store] url`, never quoted in a message: it may hold the database password."""
+    if not isinstance(value, dict):
+        raise document.fail("", "store", "[store] must be a table")
+    for key in value:
+        if key != "url":
+            raise document.fail("store", key, f"unknown key {key!r} in [store] (allowed: url)")
+    url = value.get("url")
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url.strip() or not url.isprintable():
+        raise document.fail("store", "url", "url must be a database URL on one line")
+    return Secret(url)
+
+
+def _audit_reads(document: TomlText, value: Any) -> bool | None:
+    if not isinstance(value, dict):
+        raise document.fail("", "audit", "[audit] must be a table")
+    for key, item in value.items():
+        if key != "reads":
+            raise document.fail("audit", key, f"unknown key {key!r} in [audit] (allowed: reads)")
+        if not isinstance(item, bool):
+            raise document.fail("audit", key, "reads must be true or false")
+    return value.get("reads")
 
 
 def _provider_id(document: TomlText, table: str, key: str, value: Any) -> ProviderId:

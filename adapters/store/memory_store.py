@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from code_mesh.application.ports import CredentialWrite, Reencryption, Unreadable
+from code_mesh.application.ports import CredentialWrite, NewTeamKey, Reencryption, Unreadable
+from code_mesh.domain.audit import Action, AuditEntry, AuditQuery, AuditRow
 from code_mesh.domain.credentials import Credential, CredentialSummary, StoredCredential
 from code_mesh.domain.identifiers import AccountName, ProviderId
 
@@ -22,9 +24,23 @@ class _Row:
 
 
 class _MemoryRepository:
-    def __init__(self, rows: dict[Key, _Row], writable: bool) -> None:
+    def __init__(self, rows: dict[Key, _Row], writable: bool, audit_rows: list[AuditRow]) -> None:
         self._rows = rows
         self._writable = writable
+        self._audit_rows = audit_rows
+
+    def record(self, *entries: AuditEntry) -> None:
+        self._require_writable()
+        self._audit_rows.extend(_audit_row(entry) for entry in entries)
+
+    def audit(self, query: AuditQuery) -> list[AuditRow]:
+        rows = [
+            row
+            for row in reversed(self._audit_rows)
+            if (query.provider is None or row.provider == query.provider)
+            and (query.since is None or row.at >= query.since)
+        ]
+        return rows[: query.limit]
 
     def _stored(self, key: Key, row: _Row, active: bool) -> StoredCredential:
         return StoredCredential(key[0], key[1], row.credential, row.needs_login, active)
@@ -103,26 +119,41 @@ class _MemoryRepository:
         self._rows[(provider, account)] = replace(row, activation=self._next_activation())
 
 
+def _audit_row(entry: AuditEntry) -> AuditRow:
+    at = int(time.time())
+    return AuditRow(at, None, None, None, entry.action, entry.provider, entry.account, entry.outcome)
+
+
 class InMemoryCredentialStore:
     """Transactions work on a copy that replaces the original only on success."""
 
     def __init__(self) -> None:
         self._rows: dict[Key, _Row] = {}
+        self._audit_rows: list[AuditRow] = []
         self._lock = threading.Lock()
 
     @property
     def location(self) -> str:
         return ":memory:"
 
+    @property
+    def team(self) -> bool:
+        return False
+
     @contextmanager
     def reading(self) -> Iterator[_MemoryRepository]:
-        yield _MemoryRepository(dict(self._rows), writable=False)
+        yield _MemoryRepository(dict(self._rows), writable=False, audit_rows=list(self._audit_rows))
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        with self._lock:
+            self._audit_rows.extend(_audit_row(entry) for entry in entries)
 
     def active_key_id(self) -> str | None:
         return None  # nothing is sealed in memory
 
-    def reencrypt(self, key_id: str) -> Reencryption:
+    def reencrypt(self, key_id: str, new_key: NewTeamKey | None = None) -> Reencryption:
         """Nothing is encrypted in memory; the count is what a real store would re-seal."""
+        self.append_audit([AuditEntry(Action.KEY_ROTATE)])
         return Reencryption(len(self._rows), (), frozenset({key_id}))
 
     def check_writable(self, provider: ProviderId, account: AccountName) -> None:
@@ -134,5 +165,7 @@ class InMemoryCredentialStore:
     def writing(self) -> Iterator[_MemoryRepository]:
         with self._lock:
             working = dict(self._rows)
-            yield _MemoryRepository(working, writable=True)
+            audit_rows = list(self._audit_rows)
+            yield _MemoryRepository(working, writable=True, audit_rows=audit_rows)
             self._rows = working
+            self._audit_rows = audit_rows

@@ -83,8 +83,8 @@ def _upgrade(path: Path, attributes: MigrationAttributes | None = None) -> None:
     from alembic.config import Config
     from sqlalchemy.exc import DBAPIError
 
+    from code_mesh.adapters.store.sql_store import describe_database_error
     from code_mesh.adapters.store.sqlite_engine import make_engine
-    from code_mesh.adapters.store.sqlite_store import describe_database_error
 
     extra = attributes(path) if attributes is not None else {}
     engine = make_engine(path)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
 
 from code_mesh.adapters.files.home import DIRECTORY_MODE, FILE_MODE, Home, described
 from code_mesh.adapters.files.private_file import leftover_temporary_files
 from code_mesh.adapters.store.schema_revision import KNOWN_REVISIONS, SCHEMA_HEAD
 from code_mesh.adapters.store.sqlite_connect import connect_looking_only
 from code_mesh.adapters.store.store_meta import describe_protection, read_key_record
+from code_mesh.domain.errors import CodeMeshError
 
 
 class SqliteInspector:
@@ -89,3 +93,36 @@ class SqliteInspector:
 
     def protection(self) -> str:
         return describe_protection(read_key_record(self._home.database), self._home.root)
+
+
+class TeamInspector:
+    """The StoreInspector of a team store: PostgreSQL keeps its own pages (no integrity check
+    here), so what is left is the schema revision, the home's leftovers and the protection."""
+
+    def __init__(self, home: Home, revision: Callable[[], str | None], protection: Callable[[], str]) -> None:
+        self._home = home
+        self._revision = revision
+        self._protection = protection
+
+    def loose_permissions(self) -> list[str]:
+        return []
+
+    def integrity(self) -> str | None:
+        return None
+
+    def revision(self) -> tuple[str | None, str]:
+        try:
+            return self._revision(), SCHEMA_HEAD
+        except (CodeMeshError, DBAPIError):
+            return None, SCHEMA_HEAD
+
+    def leftover_files(self) -> list[str]:
+        if not self._home.root.is_dir():
+            return []
+        return [str(path) for path in leftover_temporary_files(self._home.root)]
+
+    def protection(self) -> str:
+        try:
+            return self._protection()
+        except CodeMeshError as error:
+            return error.message

@@ -45,7 +45,24 @@ def _provider_entries() -> Callable[[ProviderId], ProviderEntry]:
         return Settings(catalog=CatalogFiles()).provider
 
 
+def _team_store_checks() -> list[Check]:
+    """A team store is never migrated or created by a command but `store migrate`, so opening
+    it changes nothing; the database keeps its own pages, so there is no file to inspect."""
+    inspector = bootstrap.store_inspector()
+    try:
+        store = bootstrap.open_store()
+    except StoreUnavailable as error:
+        return unopenable_store_checks(inspector, error)
+    return run_checks(store, inspector, bootstrap.environment(), bootstrap.clock().now(), _provider_entries())
+
+
 def _store_checks() -> list[Check]:
+    try:
+        team = bootstrap.is_team()
+    except CodeMeshError:  # config.toml cannot be read: its own check says why
+        team = False
+    if team:
+        return _team_store_checks()
     where = bootstrap.home()
     inspector = SqliteInspector(where)
     if not where.database.exists() and not where.database.is_symlink():
@@ -70,7 +87,10 @@ def doctor(
 ) -> int:
     """Check config.toml, permissions, integrity, schema, the key and every secret, credentials
     and environment; change nothing."""
-    location = str(bootstrap.home().database)
+    try:
+        location = bootstrap.store_location()
+    except CodeMeshError:  # config.toml cannot be read: its own check says why
+        location = str(bootstrap.home().database)
     checks = [config_check(bootstrap.settings), *_store_checks()]
     problem = any(check.level is Level.PROBLEM for check in checks)
     if json:

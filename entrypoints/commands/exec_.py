@@ -54,7 +54,7 @@ from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import provider_spec
 from code_mesh.entrypoints.exec_arguments import ExecArguments
-from code_mesh.entrypoints.output import notice, say
+from code_mesh.entrypoints.output import notice, say, warn
 from code_mesh.entrypoints.project import project_accounts
 from code_mesh.entrypoints.render_exec import dry_run_json, dry_run_lines
 
@@ -113,8 +113,24 @@ def exec_command(arguments: ExecArguments) -> int:
         return 0
     for line in lasting:
         notice(line)
+    _record_reads(handovers)
     _replace_this_process(arguments.command, child_environment(environ, actions, secrets, marker))
     raise AssertionError("unreachable: execvpe returns only by raising")
+
+
+def _record_reads(handovers: Sequence[HandOver]) -> None:
+    """SPEC section 13: one `read` row per stored credential handed over, where reads are audited
+    (never a secret, never COMMAND's command line). A dry run hands nothing over and records nothing."""
+    stored = [handover for handover in handovers if handover.account is not None]
+    if not stored or not bootstrap.reads_audited():
+        return
+    from code_mesh.application.audit import record_read
+
+    for handover in stored:
+        assert handover.account is not None
+        problem = record_read(bootstrap.open_store(), handover.provider, handover.account)
+        if problem:
+            warn(problem)
 
 
 def _requested(

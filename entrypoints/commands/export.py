@@ -35,6 +35,8 @@ def export(
     encoded = exported.encoded
     for unreadable in exported.unreadable:
         warn(f"{unreadable.label} left out: {unreadable.reason.message}")
+    if exported.unaudited is not None:
+        warn(f"the export was not recorded in the audit log: {exported.unaudited.message}")
     for label in encoded.left_out:
         warn(f"{label} left out: the {format} format has no place for this custom credential")
     if output == "-":

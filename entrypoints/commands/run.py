@@ -12,6 +12,7 @@ from typing import Annotated
 from cyclopts import Parameter
 
 from code_mesh.adapters.debug_log import logger
+from code_mesh.application.audit import record_read
 from code_mesh.application.provider_registry import (
     chat_target,
     default_provider,
@@ -60,6 +61,10 @@ def _resolve(
         return current
 
     token = token_of(current, bootstrap.clock().now(), refresh)
+    if bootstrap.reads_audited():
+        problem = record_read(bootstrap.open_store(), current.provider, current.account)
+        if problem:
+            warn(problem)
     logger("run").debug(
         "credential for %s from the store: %s:%s (%s)", entry.id, entry.id, current.account, token.type
     )

@@ -12,11 +12,12 @@ from typing import Annotated
 from cyclopts import Parameter
 
 from code_mesh.adapters.debug_log import logger
+from code_mesh.application.audit import record_read
 from code_mesh.application.token import stored_token, token_from_environment
 from code_mesh.domain.credentials import StoredCredential
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
-from code_mesh.entrypoints.output import say
+from code_mesh.entrypoints.output import say, warn
 from code_mesh.entrypoints.project import project_accounts
 
 
@@ -38,7 +39,13 @@ def token(
             return bootstrap.refresh(stored.provider, stored.account)
 
         store = bootstrap.open_store()
-        result = stored_token(store, provider_id, account_name, bootstrap.clock().now(), refresh, project)
+        read: list[StoredCredential] = []
+        now = bootstrap.clock().now()
+        result = stored_token(store, provider_id, account_name, now, refresh, project, read.append)
+        if read and bootstrap.reads_audited():
+            problem = record_read(store, read[-1].provider, read[-1].account)
+            if problem:
+                warn(problem)
     logger("token").debug("credential for %s from %s", provider_id, result.source)
     say(result.secret.reveal())
     return 0

@@ -61,9 +61,14 @@ def test_every_catalog_provider_is_listed_and_its_variables_honoured(cli: CliRun
     listed = cli("auth", "list", env=environment)
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    table = [line.split()[0] for line in lines[1 : lines.index("")] if not line.startswith("Also")]
+    body = lines[1 : lines.index("")]
+    also = next(index for index, line in enumerate(body) if line.startswith("Also"))
+    table = [line.split()[0] for line in body[:also]]
     assert table == ["google", "groq", "anthropic", "openai", "github-copilot"]
-    assert "Also in the catalog: deepseek, mistral, openrouter, xai (`code-mesh auth login ID`)." in lines
+    assert " ".join(body[also:]) == (
+        "Also in the catalog: deepseek, mistral, openrouter, xai (`code-mesh auth login ID`)."
+    ), "one sentence, wrapped at 80 columns"
+    assert max(len(line) for line in body) <= 80
     assert "env:GROQ_API_KEY" in listed.stdout and "gsk-listed" not in listed.stdout
 
 

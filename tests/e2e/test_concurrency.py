@@ -75,7 +75,7 @@ def test_10_processes_on_an_empty_home_leave_one_schema(home: Path) -> None:
         tables = connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
         ).fetchall()
-        assert tables == [("alembic_version",), ("credentials",), ("store_meta",)]
+        assert tables == [("alembic_version",), ("audit_log",), ("credentials",), ("store_meta",)]
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         connection.close()

@@ -371,12 +371,14 @@ def test_doctor_sums_up_a_damaged_page_in_one_line(cli: CliRunner, home: Path) -
     assert _import(cli, {"credentials": entries}).returncode == 0
     connection = sqlite3.connect(home / "auth.db")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    leaf = connection.execute("SELECT max(rootpage) FROM sqlite_master WHERE name = 'credentials'").fetchone()
+    leaves = connection.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'credentials' AND pagetype = 'leaf' ORDER BY pageno LIMIT 4"
+    ).fetchall()
     page_size = connection.execute("PRAGMA page_size").fetchone()[0]
     connection.close()
     damaged = home / "auth.db"
-    with open(damaged, "r+b") as handle:  # the cell pointers of the table's pages
-        for page in range(leaf[0], leaf[0] + 4):
+    with open(damaged, "r+b") as handle:  # the cell pointers of the table's leaf pages
+        for (page,) in leaves:
             handle.seek((page - 1) * page_size + 8)
             handle.write(b"\x00\x07" * 40)
     result = cli("auth", "doctor")

@@ -11,7 +11,7 @@ import pytest
 from conftest import CliRunner, clean_environment
 
 HEAVY = ("cyclopts", "sqlalchemy", "alembic", "httpx", "rich", "keyring")
-NOT_NEEDED = ("pathlib", "re", "hashlib", "json", "tomllib")
+NOT_NEEDED = ("pathlib", "re", "hashlib", "json", "tomllib", "typing", "datetime")
 """Standard modules a fresh key-file token does not need (each costs a few hundred µs; tomllib,
 which reading the catalog's files would need, about 10 ms)."""
 
@@ -50,7 +50,7 @@ def test_fresh_token_imports_nothing_heavy(
     assert stdout == expected + "\n"
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
     assert modules.isdisjoint(NOT_NEEDED), sorted(modules & set(NOT_NEEDED))
-    assert "sqlite3" in modules
+    assert "_sqlite3" in modules and "datetime" not in modules  # the C module alone (sqlite_connect.py)
 
 
 def test_custom_and_oauth_tokens_take_the_fast_path(cli: CliRunner, home: Path) -> None:
@@ -68,7 +68,7 @@ def test_custom_and_oauth_tokens_take_the_fast_path(cli: CliRunner, home: Path) 
 def test_environment_variable_needs_no_store_at_all(home: Path) -> None:
     modules, stdout = modules_loaded_by(home, "auth", "token", "openai", env={"OPENAI_API_KEY": "sk-env"})
     assert stdout == "sk-env\n"
-    assert "sqlite3" not in modules and modules.isdisjoint(HEAVY)
+    assert "_sqlite3" not in modules and modules.isdisjoint(HEAVY)
     assert not home.exists()
 
 
@@ -113,3 +113,21 @@ def test_unusual_cases_fall_through_to_the_full_messages(cli: CliRunner, home: P
     assert ambiguous.returncode == 1 and "auth export" in ambiguous.stderr
     missing = cli("auth", "token", "openai")
     assert missing.returncode == 1 and "Not logged in to openai" in missing.stderr
+
+
+def test_the_installed_command_imports_no_re(cli: CliRunner, home: Path) -> None:
+    """The `code-mesh` command is a launcher of our own (bin/code-mesh): pip's console-script
+    wrapper would `import re` (about 4 ms) before code-mesh starts."""
+    launcher = Path(sys.executable).parent / "code-mesh"
+    assert launcher.is_file(), "installed with the package (script-files)"
+    assert cli("auth", "login", "openai", "--with-key", input="sk-launched").returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(launcher), "auth", "token", "openai"],
+        capture_output=True,
+        text=True,
+        env=clean_environment(home),
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (0, "sk-launched\n"), result.stderr
+    modules = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert modules.isdisjoint({"re", "typing", "datetime", "sqlite3"}), sorted(modules & {"re", "typing"})

@@ -1,4 +1,5 @@
-"""One contract, every store: the in-memory store and the SQLite store on a real file.
+"""One contract, every store: the in-memory store, the SQLite store on a real file, and the same
+SQL adapter on a real PostgreSQL database (a team store).
 
 The token path's narrow read port (stdlib sqlite3) is held to the same facts: for
 every credential the full store returns, it must report the same secret, type,
@@ -7,23 +8,30 @@ expiry and state.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from code_mesh.adapters.crypto.field_cipher import FieldCipher
 from code_mesh.adapters.crypto.key_vaults import KeyFileVault, new_salt
+from code_mesh.adapters.store.dialects import PostgresDialect
 from code_mesh.adapters.store.file_lock import FileKeyLock
 from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
+from code_mesh.adapters.store.postgres_connect import display_url, make_team_engine, team_url
 from code_mesh.adapters.store.schema_migrator import ensure_schema
-from code_mesh.adapters.store.sqlite_store import SqliteCredentialStore
+from code_mesh.adapters.store.sql_store import SqlCredentialStore
 from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
 from code_mesh.adapters.store.store_meta import KEYFILE
+from code_mesh.adapters.store.team_schema import migrate_team_store
 from code_mesh.application.ports import CredentialStore
+from code_mesh.domain.audit import Action, AuditEntry, AuditQuery, Outcome
 from code_mesh.domain.credentials import ApiKey, Custom, OAuthToken
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
+from postgres_server import Cluster
 
 OPENAI = ProviderId("openai")
 ANTHROPIC = ProviderId("anthropic")
@@ -31,24 +39,48 @@ DEFAULT = AccountName("default")
 WORK = AccountName("work")
 
 
-def make_sqlite_store(tmp_path: Path) -> SqliteCredentialStore:
+def make_sqlite_store(tmp_path: Path) -> SqlCredentialStore:
     """A real store file whose secrets are sealed with a key file, as on a machine without a keychain."""
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     database = home / "auth.db"
     ensure_schema(database, home / "locks" / "schema.lock")
     cipher = FieldCipher(lambda record: KeyFileVault(home / "key"), lambda: KEYFILE, new_salt)
-    return SqliteCredentialStore(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
+    return SqlCredentialStore.sqlite(database, cipher, key_lock=FileKeyLock(home / "locks" / "key.lock"))
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(scope="module")
+def team_database(postgres_for_module: Cluster) -> str:
+    """One database for the module, migrated once; each test empties it (TRUNCATE)."""
+    database = postgres_for_module.database()
+    url = team_url(Secret(postgres_for_module.url(database)), "the test's URL")
+    engine = make_team_engine(url)
+    migrate_team_store(engine, display_url(url))
+    engine.dispose()
+    return postgres_for_module.url(database)
+
+
+def make_postgres_store(url: str, key_directory: Path) -> SqlCredentialStore:
+    """The team store on `url`, emptied, its secrets sealed with a team key file."""
+    parsed = team_url(Secret(url), "the test's URL")
+    engine = make_team_engine(parsed)
+    with engine.connect() as connection, connection.begin():
+        connection.execute(text("TRUNCATE credentials, store_meta, audit_log"))
+    cipher = FieldCipher(lambda record: KeyFileVault(key_directory / "team.key"), lambda: KEYFILE, new_salt)
+    return SqlCredentialStore(PostgresDialect(engine, display_url(parsed)), cipher)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CredentialStore]:
     if request.param == "memory":
         yield InMemoryCredentialStore()
+        return
+    if request.param == "sqlite":
+        sql_store = make_sqlite_store(tmp_path)
     else:
-        sqlite_store = make_sqlite_store(tmp_path)
-        yield sqlite_store
-        sqlite_store.dispose()
+        sql_store = make_postgres_store(request.getfixturevalue("team_database"), tmp_path)
+    yield sql_store
+    sql_store.dispose()
 
 
 class TestCredentialStoreContract:
@@ -171,6 +203,29 @@ class TestCredentialStoreContract:
             ("openai", "b", False),
             ("openai", "a", False),
         ]
+
+    def test_audit_rows_commit_with_their_transaction_newest_first(self, store: CredentialStore) -> None:
+        """SPEC section 13: a change's row is in the change's transaction; reads append their own."""
+        with store.writing() as repository:
+            repository.save(OPENAI, DEFAULT, ApiKey(Secret("k")))
+            repository.record(AuditEntry(Action.LOGIN, OPENAI, DEFAULT))
+        with pytest.raises(RuntimeError), store.writing() as repository:
+            repository.record(AuditEntry(Action.LOGOUT, OPENAI, DEFAULT))
+            raise RuntimeError("rolled back, and its audit row with it")
+        store.append_audit([AuditEntry(Action.READ, OPENAI, DEFAULT), AuditEntry(Action.EXPORT)])
+        store.append_audit([AuditEntry(Action.REFRESH, ANTHROPIC, WORK, Outcome.FAILED)])
+        with store.reading() as repository:
+            rows = repository.audit(AuditQuery())
+            assert [(r.action, r.provider, r.account, r.outcome) for r in rows] == [
+                ("refresh", "anthropic", "work", "failed"),
+                ("export", None, None, "ok"),
+                ("read", "openai", "default", "ok"),
+                ("login", "openai", "default", "ok"),
+            ]
+            assert [r.action for r in repository.audit(AuditQuery(provider="openai"))] == ["read", "login"]
+            assert [r.action for r in repository.audit(AuditQuery(limit=2))] == ["refresh", "export"]
+            assert repository.audit(AuditQuery(since=time.time() + 3600)) == []
+            assert all(abs(r.at - time.time()) < 600 for r in rows)
 
 
 class TestTokenReaderAgreesWithTheStore:

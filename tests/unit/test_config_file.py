@@ -107,3 +107,21 @@ def test_errors_name_the_file_and_line(tmp_path: Path, text: str, line: int, wor
     message = caught.value.one_line()
     assert str(path) in message and f"line {line}" in message and words in message
     assert caught.value.exit_code == 1
+
+
+def test_store_and_audit_sections(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[store]\nurl = "postgresql+psycopg://u:pw-in-config@db/x"\n\n[audit]\nreads = false\n')
+    settings = load_settings(path)
+    assert settings.store_url is not None and settings.store_url.reveal().endswith("@db/x")
+    assert "pw-in-config" not in repr(settings)
+    assert settings.audit_reads is False
+    for text, says in (
+        ('[store]\nuri = "x"\n', "line 2: unknown key 'uri' in [store] (allowed: url)"),
+        ("[audit]\nreads = 1\n", "line 2: reads must be true or false"),
+        ("[store]\nurl = 5\n", "line 2: url must be a database URL on one line"),
+    ):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(path)
+        assert says in caught.value.one_line()

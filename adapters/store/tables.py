@@ -33,6 +33,13 @@ credentials = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
