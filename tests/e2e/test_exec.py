@@ -281,3 +281,24 @@ def test_sigterm_to_the_execd_pid_reaches_command_and_no_secret_is_in_argv(
             process.finish(timeout=10)
     assert process.stdout.splitlines()[-1] == "COMMAND got SIGTERM"
     assert OPENAI_KEY not in process.stdout + process.stderr_text
+
+
+def test_what_is_handed_over_is_an_audited_read(run: CliRunner, home: Path) -> None:
+    """SPEC section 13: with reads audited, one `read` row per stored credential handed over (an
+    environment key is no read of the store, and a dry run hands nothing over); never a secret,
+    never COMMAND's command line."""
+    write_config(home, "[audit]\nreads = true\n")
+    log_in(run, "openai", OPENAI_KEY)
+    log_in(run, "anthropic", ANTHROPIC_KEY)
+    named = ("exec", "--provider", "openai", "--provider", "anthropic")
+    assert run(*named, "--dry-run").returncode == 0
+    environment = {"ANTHROPIC_API_KEY": "sk-ant-from-env"}
+    handed = run(*named, "--", "sh", "-c", "echo marker-argument", env=environment)
+    assert handed.stdout == "marker-argument\n", handed.stderr
+    rows = json.loads(run("auth", "log", "--json").stdout)
+    assert [(r["action"], r["provider"], r["account"], r["outcome"]) for r in rows] == [
+        ("read", "openai", "default", "ok"),
+        ("login", "anthropic", "default", "ok"),
+        ("login", "openai", "default", "ok"),
+    ]
+    assert OPENAI_KEY not in json.dumps(rows) and "marker-argument" not in json.dumps(rows)
