@@ -66,17 +66,13 @@ def test_state_expiry_and_the_warning(
 
 def test_which_providers_are_shown_and_in_what_order() -> None:
     summaries = [
-        stored("zed-llm", kind="api_key").choice.summary,
-        stored("openai", kind="api_key").choice.summary,
+        CredentialSummary(ProviderId(p), AccountName("default"), "api_key", None, False, False, True)
+        for p in ("zed-llm", "openai")
     ]
     project = ProjectAccounts("/p/.code-mesh.toml", {"anthropic": "work"})
     known = ["anthropic", "openai", "github-copilot", "groq"]
-    assert providers_to_show(known, summaries, ["groq"], project) == [
-        "anthropic",
-        "openai",
-        "groq",
-        "zed-llm",
-    ]  # type: ignore[list-item]
+    shown = providers_to_show(known, summaries, ["groq"], project)
+    assert shown == ["anthropic", "openai", "groq", "zed-llm"]
     assert all_ok([]) is False  # nothing logged in is not ok
 
 
