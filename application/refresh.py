@@ -39,6 +39,7 @@ from code_mesh.domain.errors import (
 )
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.oauth import REFUSED_GRANT
+from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS
 
 WRITE_RETRY_SECONDS = 3.0
 """How long a write of freshly rotated tokens is retried before they are given up for lost."""
@@ -114,8 +115,10 @@ def refresh_credential(
     *,
     force: bool = False,
     lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS,
+    margin: float = REFRESH_MARGIN_SECONDS,
 ) -> StoredCredential:
-    """The credential, refreshed if due (or when `force`), by at most one process at a time.
+    """The credential, refreshed if due (fewer than `margin` seconds left) or when `force`, by at
+    most one process at a time.
 
     `lock_wait` is how long to wait for another process's refresh: a little more than one
     exchange may take (CODE_MESH_HTTP_TIMEOUT), so a waiter gives up when the holder would."""
@@ -131,7 +134,7 @@ def refresh_credential(
                 f"Run `{login_command(seen)}` to get a new one",
             )
         return seen
-    if not force and not seen.refresh_due(clock.now()):
+    if not force and not seen.refresh_due(clock.now(), margin):
         return seen
     if seen.needs_login:
         raise _needs_login(seen)
@@ -158,7 +161,7 @@ def refresh_credential(
             # Another process refreshed (or a login replaced it) while we waited.
             if current.needs_login:
                 raise _needs_login(current)
-            if force or not current.refresh_due(clock.now()):
+            if force or not current.refresh_due(clock.now(), margin):
                 return current
         _repeat_failure_seen_while_waiting(locks, clock, current, asked_at)
         current_token = current.credential

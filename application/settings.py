@@ -35,6 +35,11 @@ class Settings:
     source: str | None = None
     """The file these came from, for messages."""
     catalog: ProviderCatalog = field(default_factory=_NoCatalog)
+    exec_providers: tuple[str, ...] = ()
+    """`[exec] providers`: what `exec` hands over when neither --provider nor a project file
+    says (`P` or `P:ACCOUNT`, each checked by the reader)."""
+    exec_min_lifetime: int = 3600
+    """`[exec] min_lifetime` in seconds: an OAuth token handed over with less left is refreshed first."""
     store_url: Secret | None = None
     """`[store] url`: a team store (SPEC section 13); a secret, since it may hold a password."""
     audit_reads: bool | None = None

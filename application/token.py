@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from code_mesh.application.credential_choice import OPTION, PROJECT, STORE, ProjectAccounts, choose_stored
 from code_mesh.application.ports import CredentialStore
 from code_mesh.domain.credentials import (
     Custom,
@@ -34,10 +35,19 @@ class UsableToken:
 
 
 def find_credential(
-    store: CredentialStore, provider: ProviderId, account: AccountName | None
+    store: CredentialStore,
+    provider: ProviderId,
+    account: AccountName | None,
+    project: ProjectAccounts | None = None,
 ) -> StoredCredential:
-    """The named account, or the active one; NotLoggedIn when there is none."""
+    """The named account, else the one the project file names (SPEC section 11), else the active
+    one; NotLoggedIn when there is none (naming the project file when it named the account)."""
     with store.reading() as repository:
+        if account is None and project is not None and provider in project.accounts:
+            choice = choose_stored(provider, None, project, repository.summaries(provider))
+            if choice.account is None:
+                raise NotLoggedIn(choice.reason, choice.next_step)
+            account = AccountName(choice.account)
         found = repository.active(provider) if account is None else repository.get(provider, account)
         if found is not None:
             return found
@@ -112,13 +122,24 @@ def stored_token(
     account: AccountName | None,
     now: float,
     refresh: Callable[[StoredCredential], StoredCredential] | None = None,
+    project: ProjectAccounts | None = None,
     found: Callable[[StoredCredential], None] = lambda stored: None,
 ) -> UsableToken:
-    """The secret of the named or active stored account, refreshed first when due; `found` hears
-    which credential that was (for the audit log's `read`)."""
-    stored = find_credential(store, provider, account)
+    """The secret of the named, the project file's or the active stored account, refreshed first
+    when due; `found` hears which credential that was (for the audit log's `read`)."""
+    stored = find_credential(store, provider, account, project)
     found(stored)
-    return token_of(stored, now, refresh)
+    token = token_of(stored, now, refresh)
+    return replace(token, source=_source(account, project, provider))
+
+
+def _source(account: AccountName | None, project: ProjectAccounts | None, provider: str) -> str:
+    """Section 2's vocabulary for a stored credential: how its account was chosen."""
+    if account is not None:
+        return OPTION
+    if project is not None and provider in project.accounts:
+        return PROJECT
+    return STORE
 
 
 def token_of(

@@ -61,6 +61,8 @@ class Benchmark:
     samples: list[float] = field(default_factory=list)
     env: dict[str, str] | None = None
     """Its own environment (a team store's), else the run's."""
+    versus: str | None = None
+    """Another benchmark's name: its ratio to that one is reported too (exec against `sh -c true`)."""
 
     @property
     def median(self) -> float:
@@ -226,15 +228,30 @@ def build_benchmarks(python: str, script: Path) -> list[Benchmark]:
             [python, "-m", "code_mesh", "auth", "token", "openai"],
             prints_key=True,
         ),
+        Benchmark("sh -c true", ["sh", "-c", "true"]),
+        Benchmark(
+            "code-mesh exec --provider openai -- true",
+            [cli, "exec", "--provider", "openai", "--", "true"],
+            versus="sh -c true",
+        ),
+        Benchmark("code-mesh auth status", [cli, "auth", "status"]),
+        Benchmark("code-mesh auth which openai", [cli, "auth", "which", "openai"]),
     ]
 
 
 def report(benchmarks: list[Benchmark], info: dict[str, Any]) -> dict[str, Any]:
     """The figures as plain data, for --json and for the table alike."""
     baseline = benchmarks[0].median
+    medians = {benchmark.name: benchmark.median for benchmark in benchmarks}
     results = []
     for benchmark in benchmarks:
         ratio = benchmark.median / baseline
+        versus = None
+        if benchmark.versus in medians:
+            versus = {
+                "command": benchmark.versus,
+                "ratio": round(benchmark.median / medians[benchmark.versus], 2),
+            }
         results.append(
             {
                 "command": benchmark.name,
@@ -245,6 +262,7 @@ def report(benchmarks: list[Benchmark], info: dict[str, Any]) -> dict[str, Any]:
                 "ratio": round(ratio, 2),
                 "target_ratio": benchmark.target,
                 "within_target": None if benchmark.target is None else ratio <= benchmark.target,
+                "versus": versus,
                 "samples_ms": [round(sample * 1000, 2) for sample in benchmark.samples],
             }
         )
@@ -265,9 +283,12 @@ def print_table(data: dict[str, Any]) -> None:
         target = "-"
         if row["target_ratio"] is not None:
             target = f"{row['target_ratio']:.1f}x {'ok' if row['within_target'] else 'OVER'}"
+        versus = ""
+        if row.get("versus"):
+            versus = f"  ({row['versus']['ratio']:.2f}x {row['versus']['command']})"
         print(
             f"{row['command']:<{width}}  {row['median_ms']:>6.1f} ms  {row['ratio']:>5.2f}x  {target:>11}"
-            f"  {row['min_ms']:>6.1f} ms  {row['max_ms']:>6.1f} ms"
+            f"  {row['min_ms']:>6.1f} ms  {row['max_ms']:>6.1f} ms{versus}"
         )
 
 

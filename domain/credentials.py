@@ -12,7 +12,13 @@ from enum import StrEnum
 from typing import ClassVar
 
 from code_mesh.domain.identifiers import AccountName, ProviderId
-from code_mesh.domain.rules import custom_token_field, is_past, is_refresh_due, pick_custom_token
+from code_mesh.domain.rules import (
+    REFRESH_MARGIN_SECONDS,
+    custom_token_field,
+    is_past,
+    is_refresh_due,
+    pick_custom_token,
+)
 from code_mesh.domain.secret import Secret
 from code_mesh.domain.text_rules import name_problem, secret_problem
 
@@ -255,7 +261,7 @@ class StoredCredential:
             self.active,
         )
 
-    def refresh_due(self, now: float) -> bool:
-        """Whether the credential must be refreshed before it is used."""
+    def refresh_due(self, now: float, margin: float = REFRESH_MARGIN_SECONDS) -> bool:
+        """Whether the credential must be refreshed before it is used (fewer than `margin` s left)."""
         credential = self.credential
-        return isinstance(credential, OAuthToken) and is_refresh_due(credential.expires_at, now)
+        return isinstance(credential, OAuthToken) and is_refresh_due(credential.expires_at, now, margin)

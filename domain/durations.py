@@ -28,12 +28,23 @@ def describe_expiry(expires_at: int, now: float) -> str:
     return f"expired {describe_duration(-left)} ago"
 
 
-_SPANS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
+_SIZES = dict(_UNITS)
 
 
 def parse_duration(text: str) -> int | None:
-    """`30m`, `12h`, `7d` (or `45s`) as seconds; None for anything else (the caller says so)."""
-    number, unit = text[:-1], text[-1:]
-    if unit not in _SPANS or not number.isdigit() or not number.isascii():
+    """`30m`, `12h`, `7d`, `90s`, `1h30m` as seconds; None for anything else (no unit, zero,
+    a negative, a fraction). Settings and options that take a duration say which forms they take."""
+    word = text.strip().lower()
+    total = 0
+    number = ""
+    for char in word:
+        if char.isdigit() and char.isascii():
+            number += char
+        elif char in _SIZES and number:
+            total += int(number) * _SIZES[char]
+            number = ""
+        else:
+            return None
+    if number or total <= 0:
         return None
-    return int(number) * _SPANS[unit]
+    return total

@@ -121,3 +121,15 @@ class NoInput(CodeMeshError):
         next_step: str | None = "Run the command again and answer the prompt",
     ) -> None:
         super().__init__(message, next_step)
+
+
+class CommandNotFound(CodeMeshError):
+    """`code-mesh exec`'s COMMAND is not on PATH (exit 127, as a shell says it)."""
+
+    exit_code = 127
+
+
+class CommandNotRunnable(CodeMeshError):
+    """`code-mesh exec`'s COMMAND was found but cannot be run: not executable, not a program (126)."""
+
+    exit_code = 126

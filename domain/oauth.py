@@ -235,3 +235,20 @@ def web_url(value: object) -> str | None:
     except ValueError:
         return None
     return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def claimed_expiry(token: str) -> int | None:
+    """The `exp` a token states about itself, when it is a JWT (three base64url parts, the middle
+    one a JSON object with an integer `exp`); None for an opaque token (Claude Code's setup tokens
+    are opaque today) or anything that does not parse."""
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1]:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, RecursionError):
+        return None
+    expires = claims.get("exp") if isinstance(claims, dict) else None
+    return unix_seconds(expires) if isinstance(expires, int) and not isinstance(expires, bool) else None

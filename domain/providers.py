@@ -99,6 +99,9 @@ class ProviderEntry:
     default_model: str | None = None
     reply_length_field: str = "max_tokens"
     models_url: str | None = None
+    """What `auth status --online` asks to verify a credential: a request that changes nothing."""
+    key_refused_statuses: tuple[int, ...] = (401, 403)
+    """The HTTP statuses of that request that mean "this key is refused" (xAI and Google say 400)."""
     client_id: str | None = None
     client_secret: Secret | None = None
     scopes: tuple[str, ...] | None = None
@@ -134,6 +137,8 @@ class ProviderEntry:
     def requested_method(self, method: str | None, with_key: bool) -> str | None:
         """The method the command line asks for (`--with-key` means api-key), or None when it
         asks for none; CommandLineError when it does not apply to this provider."""
+        if with_key and method == CLAUDE_MAX_METHOD and self.takes_setup_token():
+            return CLAUDE_MAX_METHOD  # a `claude setup-token` token on standard input (SPEC section 10)
         if with_key:
             if not self.accepts_api_key():
                 raise CommandLineError(
@@ -141,13 +146,18 @@ class ProviderEntry:
                     f"Run `code-mesh auth login {self.id}` to use {self.default_method}",
                 )
             if method not in (None, API_KEY_METHOD):
-                raise CommandLineError("--with-key goes with --method api-key only")
+                with_claude_max = " or claude-max" if self.takes_setup_token() else ""
+                raise CommandLineError(f"--with-key goes with --method api-key{with_claude_max} only")
             return API_KEY_METHOD
         if method is not None and method not in self.methods:
             raise CommandLineError(
                 f"{self.id} has no login method {method!r}", f"Use one of: {', '.join(self.methods)}"
             )
         return method
+
+    def takes_setup_token(self) -> bool:
+        """Whether `--method claude-max --with-key` stores a long-lived `claude setup-token` token."""
+        return CLAUDE_MAX_METHOD in self.methods and self.setup_token_lifetime_days is not None
 
     def variable_set(self, environ: Mapping[str, str]) -> str | None:
         """The first of this provider's variables that is set (not empty), or None."""
@@ -237,6 +247,13 @@ def derived_methods(values: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _models_url_at(api_base_url: str, api: str | None) -> str:
+    """The model list below an API base (SPEC section 6): `{base}/v1/models` for the Anthropic
+    SDK's base (the host), `{base}/models` for the OpenAI SDK's (version included)."""
+    base = api_base_url.rstrip("/")
+    return f"{base}/v1/models" if api == ApiKind.ANTHROPIC_MESSAGES else f"{base}/models"
+
+
 def provider_entry(
     provider: ProviderId, catalog: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None
 ) -> ProviderEntry:
@@ -250,6 +267,10 @@ def provider_entry(
     api = values.pop("api", None)
     exec_values = values.pop("exec", None) or {}
     sources = values.pop("sources", None) or {}
+    moved_to = (config or {}).get("api_base_url")
+    if moved_to and values.get("models_url") and not (config or {}).get("models_url"):
+        # The user moved the API (a proxy, a gateway): the check follows it, not the catalog's host.
+        values["models_url"] = _models_url_at(str(moved_to), api)
     configured_hosts = frozenset(
         host.lower()
         for key in URL_KEYS

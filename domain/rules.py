@@ -75,9 +75,10 @@ def is_past(expires_at: int | None, now: float) -> bool:
     return expires_at is not None and now >= expires_at
 
 
-def is_refresh_due(expires_at: int | None, now: float) -> bool:
-    """Whether a token with this expiry should be refreshed before it is used."""
-    return expires_at is not None and now >= expires_at - REFRESH_MARGIN_SECONDS
+def is_refresh_due(expires_at: int | None, now: float, margin: float = REFRESH_MARGIN_SECONDS) -> bool:
+    """Whether a token with this expiry should be refreshed before it is used: fewer than `margin`
+    seconds left (`code-mesh exec` asks for more, since the program it starts cannot refresh)."""
+    return expires_at is not None and now >= expires_at - margin
 
 
 def custom_token_field(names: list[str]) -> str | None:

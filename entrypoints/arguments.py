@@ -75,6 +75,16 @@ def account_argument(text: str) -> AccountName:
         ) from None
 
 
+def provider_spec(text: str) -> tuple[ProviderId, AccountName | None]:
+    """`PROVIDER` or `PROVIDER:ACCOUNT` (exec's --provider, `[exec] providers`)."""
+    provider, colon, account = text.partition(":")
+    if colon and not account:
+        raise CommandLineError(
+            f"{text!r} names no account after the colon", "Use PROVIDER or PROVIDER:ACCOUNT"
+        )
+    return provider_argument(provider), account_argument(account) if colon else None
+
+
 def optional_account(text: str | None) -> AccountName | None:
     return None if text is None else account_argument(text)
 

@@ -386,12 +386,16 @@ def refresher_for(provider: ProviderId) -> Refresher:
     return TokenEndpointRefresher(gateway(), token_endpoint(entry, config.source))
 
 
-def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = False) -> StoredCredential:
+def refresh(
+    provider: ProviderId, account: AccountName | None, *, force: bool = False, margin: float | None = None
+) -> StoredCredential:
     """Single-flight refresh of a stored credential (see application/refresh.py): a lock file per
-    credential on SQLite, an advisory lock on a team store (one refresh across machines)."""
+    credential on SQLite, an advisory lock on a team store (one refresh across machines); `margin`:
+    refresh when fewer seconds than this are left (default 5 minutes)."""
     from code_mesh.adapters.store.advisory_locks import PostgresCredentialLocks
     from code_mesh.adapters.store.file_lock import FileCredentialLocks
     from code_mesh.application.refresh import refresh_credential
+    from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS
 
     store = open_store()
     locks = (
@@ -406,6 +410,7 @@ def refresh(provider: ProviderId, account: AccountName | None, *, force: bool = 
         account,
         force=force,
         lock_wait=oauth_timeout() + LOCK_WAIT_MARGIN_SECONDS,
+        margin=REFRESH_MARGIN_SECONDS if margin is None else margin,
     )
 
 

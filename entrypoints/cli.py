@@ -98,6 +98,8 @@ _AUTH_COMMANDS = (
     ("import", "import_:import_credentials_command", "Merge an auth.json into the store, all or nothing."),
     ("doctor", "doctor:doctor", "Check the store, its key, permissions and credentials."),
     ("log", "log:log", "Show the audit log, newest first."),
+    ("status", "status:status", "Show the credential each provider would use here, and its state."),
+    ("which", "which:which", "Say which credential a provider would use here, and why."),
 )
 key = App(name="key", help="Manage the key that encrypts stored secrets.")
 auth.command(key)
@@ -107,6 +109,13 @@ app.command(
     name="run",
     help="Send a message to a provider and stream the reply.",
     help_epilogue=EXAMPLES[("run",)],
+)
+app.command(
+    f"{_COMMANDS}.exec_help:exec_help",
+    name="exec",
+    help="Run a command with providers' credentials in its environment.",
+    usage=USAGE[("exec",)],
+    help_epilogue=EXAMPLES[("exec",)],
 )
 app.command(
     f"{_COMMANDS}.completion:completion",
@@ -177,11 +186,38 @@ def run(arguments: list[str]) -> int:
             sys.modules["code_mesh.adapters.debug_log"].disable_debug_logging()
 
 
+def _without_debug_flag(arguments: list[str]) -> tuple[list[str], bool]:
+    """The command line without `--debug`, wherever it stands, and whether it was there; but what
+    follows exec's COMMAND is COMMAND's own, `--debug` included."""
+    from code_mesh.entrypoints.exec_arguments import command_start
+
+    own = len(arguments)
+    first = next((index for index, word in enumerate(arguments) if word != "--debug"), None)
+    if first is not None and arguments[first] == "exec":
+        own = first + 1 + command_start(arguments[first + 1 :])
+    kept = [word for word in arguments[:own] if word != "--debug"]
+    return kept + arguments[own:], len(kept) != own
+
+
+def _dispatch(arguments: list[str]) -> object:
+    """exec reads its own command line (option parsing stops at COMMAND); cyclopts the rest."""
+    if arguments[:1] == ["exec"]:
+        from code_mesh.entrypoints.exec_arguments import parse_exec_arguments
+
+        parsed = parse_exec_arguments(arguments[1:])
+        if not parsed.help:
+            from code_mesh.entrypoints.commands.exec_ import exec_command
+
+            return exec_command(parsed)
+        arguments = ["exec", "--help"]
+    return app(arguments)
+
+
 def _run(arguments: list[str]) -> int:
     _arguments[:] = arguments
     hide(piece for word in arguments for piece in secret_pieces(word))
-    if "--debug" in arguments:
-        arguments = [word for word in arguments if word != "--debug"]
+    arguments, debug_flag = _without_debug_flag(arguments)
+    if debug_flag:
         os.environ["CODE_MESH_DEBUG"] = "1"
     debug = debug_setting(os.environ.get("CODE_MESH_DEBUG"))
     if debug is None:
@@ -194,7 +230,7 @@ def _run(arguments: list[str]) -> int:
 
         enable_debug_logging()
     try:
-        result = app(arguments)
+        result = _dispatch(arguments)
     except CodeMeshError as error:
         line = error.one_line()
         error_line((_secret_given(line) if error.exit_code == 2 else None) or line)

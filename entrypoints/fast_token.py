@@ -57,6 +57,12 @@ def _fresh_token(arguments: list[str]) -> str | None:
     if debug_setting(os.environ.get("CODE_MESH_DEBUG")) is not False:
         return None  # debug output, or a warning about the variable: the full path says it
     provider, account = parsed
+    from code_mesh.adapters.files.project_search import nearest_existing
+
+    if nearest_existing(os.getcwd(), os.path.expanduser("~")) is not None:
+        # A project file may choose the account (SPEC section 11), and reading it needs tomllib:
+        # the full path answers (and says so when the file is malformed, variable set or not).
+        return None
     from code_mesh.application.fresh_token import TokenRecord, fresh_token
 
     home = os.environ.get("CODE_MESH_HOME") or os.path.join(os.path.expanduser("~"), ".code-mesh")

@@ -13,6 +13,9 @@ USAGE: dict[tuple[str, ...], str] = {
     ("auth", "switch"): "Usage: code-mesh auth switch [PROVIDER] [ACCOUNT]",
     ("auth", "import"): "Usage: code-mesh auth import [OPTIONS] [PATH]",
     ("auth", "refresh"): "Usage: code-mesh auth refresh [OPTIONS] [PROVIDER]",
+    ("auth", "status"): "Usage: code-mesh auth status [OPTIONS] [PROVIDER]",
+    ("auth", "which"): "Usage: code-mesh auth which [OPTIONS] PROVIDER",
+    ("exec",): "Usage: code-mesh exec [--provider P[:ACCOUNT]]… [--dry-run [--json]] [--] COMMAND [ARG…]",
 }
 
 EXAMPLES: dict[tuple[str, ...], str] = {
@@ -60,6 +63,19 @@ In Claude Code's settings.json: "apiKeyHelper": "code-mesh auth token anthropic\
     ("auth", "doctor"): """Examples:
   code-mesh auth doctor
   code-mesh auth doctor --json | jq '.checks[] | select(.level != "ok")'""",
+    ("auth", "status"): """Examples:
+  code-mesh auth status
+  code-mesh auth status anthropic --online
+  code-mesh auth status --json | jq -r '.providers[] | select(.usable | not) | .provider'""",
+    ("auth", "which"): """Examples:
+  code-mesh auth which anthropic
+  code-mesh auth which openai --json | jq -r .source""",
+    ("exec",): """Examples:
+  code-mesh exec --provider anthropic -- claude
+  code-mesh exec --provider anthropic:work -- claude -p "Review this"
+  code-mesh exec --provider openai -- codex
+  code-mesh exec --provider openai --dry-run     # what would be set, no value
+Only the providers named (else the project file's, else config.toml's) are handed over.""",
     ("run",): """Examples:
   code-mesh run "Say hello"
   git diff | code-mesh run - --system "Review this change"

@@ -50,6 +50,10 @@ def _exit_on_unraisable_interrupt(hook: object) -> object:
     return report
 
 
+umask_at_start: int | None = None
+"""The umask the program was started with, before main() narrowed it: `exec` gives it back to COMMAND."""
+
+
 def _interrupted() -> int:
     sys.stderr.write(_INTERRUPTED)
     sys.stderr.flush()
@@ -58,10 +62,10 @@ def _interrupted() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run code-mesh with `argv` (default: the process's arguments); return the exit code."""
-    global _raise_interrupts
+    global _raise_interrupts, umask_at_start
     arguments = sys.argv[1:] if argv is None else list(argv)
     # Files are private from the moment they exist, whatever umask the caller has.
-    umask_before = os.umask(0o077)
+    umask_before = umask_at_start = os.umask(0o077)
     if argv is None:
         sys.unraisablehook = _exit_on_unraisable_interrupt(sys.unraisablehook)  # type: ignore[assignment]
     try:

@@ -30,7 +30,10 @@ from storm import Command, StormResult
 _LAUNCHER = r"""
 import json, os, sys, tempfile, time, traceback
 import code_mesh.entrypoints.cli, code_mesh.entrypoints.bootstrap
-for name in ("key", "login", "logout", "list", "token", "export", "import_", "switch", "doctor", "log", "refresh", "store"):
+for name in (
+    "key", "login", "logout", "list", "token", "export", "import_", "switch", "doctor", "log", "refresh", "store",
+    "status", "which", "exec_",
+):
     __import__("code_mesh.entrypoints.commands." + name)
 import code_mesh.adapters.store.sql_store, code_mesh.adapters.store.schema_migrator, code_mesh.adapters.store.team_schema
 import code_mesh.adapters.store.postgres_connect, code_mesh.adapters.store.advisory_locks, psycopg
@@ -52,6 +55,8 @@ def child(command, directory, index, gate):
     sys.stdin = open(0, "r", closefd=False)
     sys.stdout = open(1, "w", closefd=False)
     sys.stderr = open(2, "w", closefd=False)
+    if command["cwd"]:
+        os.chdir(command["cwd"])
     os.read(gate, 1)  # released when the launcher closes the gate's other end
     try:
         code = main(command["arguments"])
@@ -134,6 +139,7 @@ class Launcher:
                 "arguments": list(command.arguments),
                 "stdin": command.stdin,
                 "env": clean_environment(home, command.env),
+                "cwd": command.cwd,
             }
             for command in commands
         ]
@@ -148,10 +154,15 @@ class Launcher:
         )  # fmt: skip
 
     def cli(
-        self, home: Path, *arguments: str, input: str = "", env: Mapping[str, str] | None = None
+        self,
+        home: Path,
+        *arguments: str,
+        input: str = "",
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """One command, as the `cli` fixture runs it (a fresh process; its exit code and output)."""
-        result = self.run([Command(arguments, input, env)], home)
+        result = self.run([Command(arguments, input, env, None if cwd is None else str(cwd))], home)
         return subprocess.CompletedProcess(
             list(arguments), result.exit_codes[0], result.outputs[0], result.errors[0]
         )

@@ -52,6 +52,8 @@ class Command:
     arguments: Sequence[str]
     stdin: str = ""
     env: Mapping[str, str] | None = None
+    cwd: str | None = None
+    """The working directory (the launcher's children only; project files are found from it)."""
 
 
 def storm(home: Path, commands: Sequence[Command]) -> StormResult:

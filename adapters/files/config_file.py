@@ -15,8 +15,9 @@ from code_mesh.adapters.files.provider_table import read_provider_table
 from code_mesh.adapters.files.text_input import CONFIG_LIMIT
 from code_mesh.adapters.files.toml_text import ConfigError, TomlText, read_toml
 from code_mesh.application.settings import ProviderCatalog, Settings
+from code_mesh.domain.durations import parse_duration
 from code_mesh.domain.errors import InvalidIdentifier
-from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.secret import Secret
 
 __all__ = ["ConfigError", "config_path", "load_settings"]
@@ -35,6 +36,7 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
     if document is None:
         return Settings(catalog=catalog)
     default_provider = None
+    exec_settings: dict[str, Any] = {}
     providers: dict[str, dict[str, Any]] = {}
     store_url: Secret | None = None
     audit_reads: bool | None = None
@@ -59,12 +61,58 @@ def load_settings(path: Path, catalog: ProviderCatalog | None = None) -> Setting
                 providers[provider] = read_provider_table(
                     document, f"providers.{provider}", provider, section
                 )
+        elif top == "exec":
+            exec_settings = _exec_section(document, value)
         else:
-            allowed = "[run], [providers.ID], [store], [audit]"
+            allowed = "[run], [providers.ID], [store], [audit], [exec]"
             raise document.fail("", top, f"unknown section or key {top!r} (allowed: {allowed})")
     return Settings(
-        default_provider, providers, str(path), catalog, store_url=store_url, audit_reads=audit_reads
+        default_provider,
+        providers,
+        str(path),
+        catalog,
+        store_url=store_url,
+        audit_reads=audit_reads,
+        **exec_settings,
     )
+
+
+MIN_LIFETIME_RANGE = (60, 30 * 86400)
+
+
+def _exec_section(document: TomlText, value: Any) -> dict[str, Any]:
+    """`[exec]`: `providers = ["anthropic", "openai:work"]`, `min_lifetime = "1h"` (SPEC section 10)."""
+    if not isinstance(value, dict):
+        raise document.fail("", "exec", "[exec] must be a table")
+    settings: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "providers":
+            if not isinstance(item, list) or not all(isinstance(entry, str) for entry in item):
+                raise document.fail(
+                    "exec", key, 'providers must be a list of provider ids, like ["anthropic"]'
+                )
+            for entry in item:
+                provider, _, account = entry.partition(":")
+                _provider_id(document, "exec", key, provider)
+                if account:
+                    try:
+                        AccountName(account)
+                    except InvalidIdentifier as error:
+                        raise document.fail("exec", key, str(error)) from None
+            settings["exec_providers"] = tuple(item)
+        elif key == "min_lifetime":
+            seconds = parse_duration(item) if isinstance(item, str) else None
+            low, high = MIN_LIFETIME_RANGE
+            if seconds is None or not low <= seconds <= high:
+                raise document.fail(
+                    "exec", key, 'min_lifetime must be a duration from 1m to 30d, like "30m", "1h" or "12h"'
+                )
+            settings["exec_min_lifetime"] = seconds
+        else:
+            raise document.fail(
+                "exec", key, f"unknown key {key!r} in [exec] (allowed: providers, min_lifetime)"
+            )
+    return settings
 
 
 def _store_url(document: TomlText, value: Any) -> Secret | None:

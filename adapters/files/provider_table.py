@@ -123,6 +123,18 @@ def _positive_int(table: _Table, key: str, value: Any) -> int:
     return value
 
 
+def _statuses(table: _Table, key: str, value: Any) -> tuple[int, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(
+            isinstance(item, int) and not isinstance(item, bool) and 400 <= item <= 499 for item in value
+        )
+    ):
+        raise table.fail(key, f"{key} must be a list of HTTP statuses from 400 to 499")
+    return tuple(value)
+
+
 def _hosts(table: _Table, key: str, value: Any) -> tuple[str, ...]:
     hosts = table.strings(key, value)
     for host in hosts:
@@ -203,6 +215,7 @@ _READERS: dict[str, Callable[[_Table, str, Any], Any]] = {
     "token_body": _choice(*TOKEN_BODIES),
     "setup_token_lifetime_days": _positive_int,
     "allowed_hosts": _hosts,
+    "key_refused_statuses": _statuses,
     "login_notice": lambda table, key, value: table.text(key, value),
     "headers": _headers,
     "exec": _exec,

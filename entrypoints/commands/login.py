@@ -114,13 +114,15 @@ _KEY_INPUT_LIMIT = MAX_SECRET_BYTES + 4096
 """What is read of standard input for a key: the longest key plus room for whitespace around it."""
 
 
-def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderEntry) -> Secret:
+def _read_key(
+    with_key: bool, prompter: TerminalPrompter, profile: ProviderEntry, what: str = "API key"
+) -> Secret:
     """A terminal gets a prompt without echo; a pipe gives the key (all of it with --with-key).
 
     Bounded: a key is at most 64 KiB, so `--with-key < /dev/zero` ends at once, and more
     than that is refused before anything is stored (the domain's gate says so)."""
     if sys.stdin.isatty():
-        return Secret(prompter.secret(f"? {profile.name} API key (input hidden): "))
+        return Secret(prompter.secret(f"? {profile.name} {what} (input hidden): "))
     # Scripts: the key comes on standard input, never as an argument.
     try:
         if with_key:
@@ -131,8 +133,26 @@ def _read_key(with_key: bool, prompter: TerminalPrompter, profile: ProviderEntry
     except UnicodeDecodeError:
         problem = "is not UTF-8 text"
     raise InvalidInput(
-        f"The API key read from standard input {problem}; nothing was stored",
+        f"The {what.partition(' (')[0]} read from standard input {problem}; nothing was stored",
         f"Pipe in the key alone: {key_pipe_command(profile.id)}",
+    )
+
+
+def _log_in_with_setup_token(
+    profile: ProviderEntry, account: AccountName, prompter: TerminalPrompter
+) -> LoginResult:
+    """`--method claude-max --with-key`: the token `claude setup-token` printed, on standard input."""
+    from code_mesh.application.login_with_setup_token import log_in_with_setup_token
+
+    assert profile.setup_token_lifetime_days is not None
+    token = _read_key(True, prompter, profile, what="Claude Code setup token (from `claude setup-token`)")
+    return log_in_with_setup_token(
+        bootstrap.open_store,
+        profile.id,
+        account,
+        token,
+        profile.setup_token_lifetime_days,
+        bootstrap.clock().now(),
     )
 
 
@@ -241,10 +261,14 @@ def login(
     if chosen == API_KEY_METHOD:
         key = _read_key(with_key, prompter, profile)
         result = log_in_with_api_key(bootstrap.open_store, provider_id, account_name, key)
+    elif chosen == CLAUDE_MAX_METHOD and with_key:
+        result = _log_in_with_setup_token(profile, account_name, prompter)
     else:
         result = _log_in_with_oauth(profile, chosen, account_name, open_browser=not no_browser)
     verb = "Replaced the credential for" if result.replaced else "Logged in to"
     kind = "an API key" if result.type == "api_key" else "OAuth"
+    if chosen == CLAUDE_MAX_METHOD and with_key:
+        kind = "a Claude Code setup token"
     expiry = ""
     if result.expires_at is not None:
         expiry = f", {describe_expiry(result.expires_at, bootstrap.clock().now())}"

@@ -12,6 +12,7 @@ from code_mesh.domain.errors import Cancelled, CommandLineError, ConfirmationReq
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import paint, say
+from code_mesh.entrypoints.project import stored_account_here
 from code_mesh.entrypoints.stored_choice import choose_stored
 
 
@@ -49,6 +50,8 @@ def logout(
             stored = [c for c in stored if c.account == account_name]
         picked = choose_stored(prompter, "Which credential should be removed?", stored)
         provider_id, account_name = picked.provider, picked.account
+    if provider_id is not None and account_name is None and not all_:
+        account_name = stored_account_here(provider_id)  # the project file's account, when it names one
     targets = plan_logout(store, provider_id, account_name, all_)
     described = ", ".join(f"{p}:{a}" for p, a in targets)
     if not yes:

@@ -12,6 +12,7 @@ from code_mesh.domain.errors import CommandLineError
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import paint, say, warn
+from code_mesh.entrypoints.project import stored_account_here
 
 
 def refresh(
@@ -36,7 +37,10 @@ def refresh(
             "Name the provider to refresh, or use --all", "Run `code-mesh auth refresh PROVIDER`"
         )
     provider_id = provider_argument(provider)
-    stored = bootstrap.refresh(provider_id, optional_account(account), force=True)
+    account_name = optional_account(account)
+    if account_name is None:
+        account_name = stored_account_here(provider_id)  # the project file's account, when it names one
+    stored = bootstrap.refresh(provider_id, account_name, force=True)
     expiry = ""
     if stored.expires_at is not None:
         expiry = f"; {describe_expiry(stored.expires_at, bootstrap.clock().now())}"

@@ -36,6 +36,7 @@ from code_mesh.domain.text import for_terminal
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import say, warn
+from code_mesh.entrypoints.project import project_accounts
 
 
 def _resolve(
@@ -45,11 +46,12 @@ def _resolve(
     (refreshed first when due). The stored credential is returned for a refresh after a 401.
 
     A claude-max subscription token is refused before anything is sent, a refresh included."""
+    project = project_accounts()  # a malformed one is an error even when a variable answers
     from_env = token_from_environment(entry, account, bootstrap.environment())
     if from_env is not None:
         logger("run").debug("credential for %s from %s", entry.id, from_env.source)
         return from_env, None
-    current = find_credential(bootstrap.open_store(), entry.id, account)
+    current = find_credential(bootstrap.open_store(), entry.id, account, project)
     if entry.holds_subscription_token(current.type):
         raise subscription_token_refused(entry, current.account)
 

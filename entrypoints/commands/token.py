@@ -18,6 +18,7 @@ from code_mesh.domain.credentials import StoredCredential
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import complete_provider, optional_account, provider_argument
 from code_mesh.entrypoints.output import say, warn
+from code_mesh.entrypoints.project import project_accounts
 
 
 def token(
@@ -30,6 +31,7 @@ def token(
     provider_id = provider_argument(provider)
     account_name = optional_account(account)
     entry = bootstrap.settings().provider(provider_id)
+    project = project_accounts()  # a malformed one is an error even when a variable answers
     result = token_from_environment(entry, account_name, bootstrap.environment())
     if result is None:
 
@@ -38,7 +40,8 @@ def token(
 
         store = bootstrap.open_store()
         read: list[StoredCredential] = []
-        result = stored_token(store, provider_id, account_name, bootstrap.clock().now(), refresh, read.append)
+        now = bootstrap.clock().now()
+        result = stored_token(store, provider_id, account_name, now, refresh, project, read.append)
         if read and bootstrap.reads_audited():
             problem = record_read(store, read[-1].provider, read[-1].account)
             if problem:

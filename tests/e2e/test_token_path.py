@@ -16,7 +16,9 @@ NOT_NEEDED = ("pathlib", "re", "hashlib", "json", "tomllib", "typing", "datetime
 which reading the catalog's files would need, about 10 ms)."""
 
 
-def modules_loaded_by(home: Path, *arguments: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
+def modules_loaded_by(
+    home: Path, *arguments: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[set[str], str]:
     """Run the CLI under -X importtime and return the top-level modules it imported, and stdout."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "code_mesh", *arguments],
@@ -24,6 +26,7 @@ def modules_loaded_by(home: Path, *arguments: str, env: dict[str, str] | None = 
         text=True,
         env=clean_environment(home, env),
         timeout=60,
+        cwd=cwd,
     )
     assert result.returncode == 0, result.stderr
     modules = {
@@ -98,6 +101,21 @@ def test_a_config_toml_hands_over_to_the_full_path(cli: CliRunner, home: Path) -
     assert stdout == "gsk-stored\n" and "tomllib" in modules
     _, stdout = modules_loaded_by(home, "auth", "token", "groq", env={"MY_GROQ_KEY": "gsk-mine"})
     assert stdout == "gsk-mine\n"
+
+
+def test_a_project_file_hands_over_to_the_full_path(cli: CliRunner, home: Path, tmp_path: Path) -> None:
+    """A .code-mesh.toml between the working directory and the home may choose the account (SPEC
+    section 11): the fast path only stats for one, and the full path reads it."""
+    for account, key in (("default", "sk-active"), ("work", "sk-work")):
+        login = cli("auth", "login", "openai", "--account", account, "--with-key", input=key)
+        assert login.returncode == 0
+    project = tmp_path / "project" / "sub"
+    project.mkdir(parents=True)
+    (project.parent / ".code-mesh.toml").write_text('[accounts]\nopenai = "default"\n')
+    modules, stdout = modules_loaded_by(home, "auth", "token", "openai", cwd=project)
+    assert stdout == "sk-active\n" and "tomllib" in modules
+    modules, stdout = modules_loaded_by(home, "auth", "token", "openai", cwd=tmp_path)
+    assert stdout == "sk-work\n" and modules.isdisjoint(NOT_NEEDED)
 
 
 def test_unusual_cases_fall_through_to_the_full_messages(cli: CliRunner, home: Path) -> None:

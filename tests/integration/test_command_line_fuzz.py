@@ -47,6 +47,8 @@ COMMANDS = [
     ["auth", "doctor"],
     ["auth", "key"],
     ["auth", "key", "rotate"],
+    ["auth", "status"],
+    ["auth", "which"],
     ["run"],
     ["completion"],
 ]

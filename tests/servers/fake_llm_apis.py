@@ -11,6 +11,9 @@ Paths served, all on one base URL:
   OpenAI SDK's base_url); every openai-chat provider of the catalog is pointed here
 - ``POST /chat/completions``: GitHub Copilot chat (OpenAI's format, Copilot tokens, editor headers;
   `api_base_url` is `BASE`, as Copilot's own host has no /v1)
+- ``GET /v1/models``, ``GET /models``, ``GET /xai/v1/models``, ``GET /google/v1beta/openai/models``:
+  the model lists `auth status --online` asks for (Anthropic with `x-api-key`, OpenAI with a bearer
+  key, Copilot, and xAI and Google, which answer a key they do not know with 400, not 401)
 
 Where the real services refuse something a careless client does, so does this fake, and each
 such quirk says beside it which public source shows it (issue 10).
@@ -42,6 +45,12 @@ ANTHROPIC_PATH = "/v1/messages"
 OPENAI_PATH = "/v1/chat/completions"
 COPILOT_PATH = "/chat/completions"
 PATHS = (ANTHROPIC_PATH, OPENAI_PATH, COPILOT_PATH)
+MODELS_PATH = "/v1/models"
+"""Anthropic (an `x-api-key`) and OpenAI (a bearer key) list their models at the same path."""
+COPILOT_MODELS_PATH = "/models"
+XAI_MODELS_PATH = "/xai/v1/models"
+GOOGLE_MODELS_PATH = "/google/v1beta/openai/models"
+MODEL_LIST_PATHS = (MODELS_PATH, COPILOT_MODELS_PATH, XAI_MODELS_PATH, GOOGLE_MODELS_PATH)
 
 ANTHROPIC_VERSION = "2023-06-01"
 OAUTH_BETA = "oauth-2025-04-20"
@@ -234,6 +243,13 @@ class FakeLLMApis:
             pieces = list(self.reply_pieces)
             input_tokens = self.input_tokens
             output_tokens = len(pieces) if self.output_tokens is None else self.output_tokens
+        if request.path in MODEL_LIST_PATHS:
+            failure = self._take_failure(request.path, ERROR_KINDS)
+            if failure is not None and failure.kind == "connection-close":
+                _drop_connection(environ)
+            if failure is not None:
+                return _respond(start_response, _injected(request.path, failure))
+            return _respond(start_response, self._model_list(request))
         if request.path not in PATHS:
             return _respond(start_response, _json(404, {"error": {"message": f"no route {request.path}"}}))
         if request.method != "POST":
@@ -376,6 +392,46 @@ class FakeLLMApis:
             self._held.discard(hold)
             self._changed.notify_all()
 
+    # ------------------------------------------------------------ model lists
+
+    def _model_list(self, request: RecordedRequest) -> Response:
+        """What each provider's model list answers: the list for a key it knows, its own refusal
+        for one it does not (REPORT quirk 21: xAI and Google say 400, not 401)."""
+        if request.method != "GET":
+            return _json(405, {"error": {"message": "use GET"}}, [("Allow", "GET")])
+        with self._lock:
+            api_keys, copilot_tokens = set(self.api_keys), set(self.copilot_tokens)
+        token = _bearer(request.headers)
+        if request.path == COPILOT_MODELS_PATH:
+            refusal = self._copilot_gate(request)
+            if refusal is not None:
+                return refusal
+            if token not in copilot_tokens:
+                return _text(401, COPILOT_TOKEN_EXPIRED)
+            return _json(200, _openai_models("gpt-5.4-mini", "claude-sonnet-4.6"))
+        if request.path == MODELS_PATH and "x-api-key" in request.headers:
+            # anthropic-sdk-python resources/models.py: GET /v1/models with x-api-key and the version.
+            if request.headers.get("anthropic-version") != ANTHROPIC_VERSION:
+                return _anthropic_error(400, "invalid_request_error", "anthropic-version: header is required")
+            if request.headers["x-api-key"] not in api_keys:
+                return _anthropic_error(401, "authentication_error", "invalid x-api-key")
+            model = {"type": "model", "id": "claude-sonnet-5", "display_name": "Claude Sonnet 5"}
+            return _json(
+                200, {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]}
+            )
+        if token in api_keys:
+            return _json(200, _openai_models("gpt-5.5"))
+        if request.path == XAI_MODELS_PATH:
+            return _json(*_provider_error("xai-bad-key", token or ""))
+        if request.path == GOOGLE_MODELS_PATH:
+            return _json(*_provider_error("google-bad-key", token or ""))
+        return _unauthorized_openai(copilot=False)
+
+    def models_requests(self) -> list[RecordedRequest]:
+        """Every request to a model list, in order."""
+        with self._lock:
+            return [request for request in self.requests if request.path in MODEL_LIST_PATHS]
+
     # ------------------------------------------------------------ validation
 
     def _check(self, request: RecordedRequest) -> Response | None:
@@ -474,8 +530,8 @@ class FakeLLMApis:
         """
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; expected one of {FAILURE_KINDS}")
-        if path is not None and path not in PATHS:
-            raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
+        if path is not None and path not in (*PATHS, *MODEL_LIST_PATHS):
+            raise ValueError(f"unknown path {path!r}; expected one of {PATHS + MODEL_LIST_PATHS}")
         if count < 1:
             raise ValueError("count must be at least 1")
         header = None
@@ -689,6 +745,12 @@ def _openai_plan(
         plan.frames.append(_sse({**base, "choices": [], "usage": usage}))
     plan.frames.append(_sse("[DONE]"))
     return plan
+
+
+def _openai_models(*ids: str) -> dict[str, Any]:
+    """OpenAI's list shape (openai-python types/model.py), which Copilot and the others share."""
+    data = [{"id": model, "object": "model", "created": 1767225600, "owned_by": "fake"} for model in ids]
+    return {"object": "list", "data": data}
 
 
 def _provider_error(kind: str, sent_key: str) -> tuple[int, Any]:
