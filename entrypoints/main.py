@@ -1,8 +1,9 @@
-"""The program's entry point: the `auth token` fast path first, then the full CLI.
+"""The program's entry point: the read-only fast paths first, then the full CLI.
 
-Nothing heavy is imported here. A fresh token is printed by a path that touches only
-the standard library's sqlite3 (see fast_token.py); everything else, and every
-unusual case of the token path, goes to the cyclopts application in cli.py.
+Nothing heavy is imported here. `auth token`, `auth list`, `auth status`, `auth which` and
+`exec` are answered, when nothing must be written, by paths that touch only the standard
+library (see fast_path/); everything else, and every unusual case of those, goes to the
+cyclopts application in cli.py.
 
 Ctrl-C is exit 130 and one line from the first statement of this module on. Inside
 main() it is the usual KeyboardInterrupt, so `finally` blocks run and transactions roll
@@ -60,8 +61,11 @@ def _interrupted() -> int:
     return 130
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run code-mesh with `argv` (default: the process's arguments); return the exit code."""
+def main(argv: list[str] | None = None, *, fast: bool = True) -> int:
+    """Run code-mesh with `argv` (default: the process's arguments); return the exit code.
+
+    `fast=False` skips the read-only fast paths (entrypoints/fast_path/), so the tests can hold
+    both paths' answers side by side."""
     global _raise_interrupts, umask_at_start
     arguments = sys.argv[1:] if argv is None else list(argv)
     # Files are private from the moment they exist, whatever umask the caller has.
@@ -70,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.unraisablehook = _exit_on_unraisable_interrupt(sys.unraisablehook)  # type: ignore[assignment]
     try:
         _raise_interrupts = True
-        if arguments[:2] == ["auth", "token"]:
-            from code_mesh.entrypoints.fast_token import print_fresh_token
+        if fast:
+            from code_mesh.entrypoints.fast_path import answer
 
-            code = print_fresh_token(arguments[2:])
+            code = answer(arguments)
             if code is not None:
                 return code
         from code_mesh.entrypoints.cli import run

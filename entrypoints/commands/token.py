@@ -1,6 +1,6 @@
 """`code-mesh auth token`: the usable secret, alone on one line, for scripts.
 
-The common case never gets here: entrypoints/fast_token.py answers it without
+The common case never gets here: entrypoints/fast_path/token.py answers it without
 cyclopts or SQLAlchemy. This module handles everything else with full messages,
 including the single-flight refresh of a token that is due.
 """
