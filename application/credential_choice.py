@@ -13,10 +13,15 @@ a credential came from, everywhere: `option`, `env:VARIABLE`, `project`, `store`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from types import MappingProxyType
 
-from code_mesh.domain.credentials import CredentialSummary
+from code_mesh.domain.record import Record
+
+TYPE_CHECKING = False  # the read paths import this module: no typing, no collections.abc
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from code_mesh.domain.credential_summary import CredentialSummary
 
 OPTION = "option"
 PROJECT = "project"
@@ -24,14 +29,13 @@ STORE = "store"
 ENV_PREFIX = "env:"
 
 
-@dataclass(frozen=True)
-class ProjectAccounts:
+class ProjectAccounts(Record):
     """The `[accounts]` table of the nearest project file (`.code-mesh.toml`), already checked."""
 
     path: str
-    accounts: Mapping[str, str] = field(default_factory=dict)
+    accounts: Mapping[str, str] = MappingProxyType({})
     """provider id → account name, in the file's order."""
-    lines: Mapping[str, int] = field(default_factory=dict)
+    lines: Mapping[str, int] = MappingProxyType({})
     """provider id → the line that names its account, for messages."""
 
     def where(self, provider: str) -> str:
@@ -40,8 +44,7 @@ class ProjectAccounts:
         return f"{self.path}, line {line}" if line else self.path
 
 
-@dataclass(frozen=True)
-class CredentialChoice:
+class CredentialChoice(Record):
     """The credential a command would use for one provider, and why; or why none would be."""
 
     provider: str

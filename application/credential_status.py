@@ -8,12 +8,16 @@ whether it deserves a warning; the `--online` outcome is laid over it by the cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-
-from code_mesh.application.credential_choice import CredentialChoice, ProjectAccounts
-from code_mesh.domain.credentials import CredentialSummary, Status
 from code_mesh.domain.durations import describe_duration
+from code_mesh.domain.record import Record
+from code_mesh.domain.status import Status
+
+TYPE_CHECKING = False  # the read paths import this module: no typing, no collections.abc
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from code_mesh.application.credential_choice import CredentialChoice, ProjectAccounts
+    from code_mesh.domain.credential_summary import CredentialSummary
 
 WARNING_WINDOW_SECONDS = 24 * 3600
 """A credential that cannot be refreshed and ends within this long gets a warning."""
@@ -23,8 +27,7 @@ OK = "ok"
 SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class ProviderStatus:
+class ProviderStatus(Record):
     """One block of `auth status`: the credential a provider would use here, and its state."""
 
     provider: str
@@ -47,8 +50,7 @@ class ProviderStatus:
     ) -> ProviderStatus:
         """The block after an --online check: a refused key is not usable; a check that could
         not be made leaves `usable` as it was, but the whole answer is not ok."""
-        return replace(
-            self,
+        return self.replace(
             online=outcome,
             online_detail=detail,
             usable=self.usable and not refused,

@@ -9,11 +9,14 @@ in when it builds the environment, so a dry run and the real run cannot disagree
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
-from code_mesh.domain.providers import ExecVariables
+from code_mesh.domain.record import Record
 from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS, is_refresh_due
+
+TYPE_CHECKING = False  # exec's fast path imports this module: no typing, no collections.abc
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from code_mesh.domain.provider_facts import ExecVariables
 
 CODE_MESH_SECRETS = ("CODE_MESH_PASSPHRASE", "CODE_MESH_DATABASE_URL", "CODE_MESH_KEY_FILE")
 """code-mesh's own secrets: COMMAND never gets them."""
@@ -26,8 +29,7 @@ ENVIRONMENT_FIELD = "environment"
 """The `field` of a credential taken from an environment variable: its value as it is."""
 
 
-@dataclass(frozen=True)
-class Variables:
+class Variables(Record):
     """Which variables one credential goes into, which are removed, and which of its secrets goes."""
 
     set: tuple[str, ...]
@@ -75,8 +77,7 @@ def needs_refresh_first(
     return is_refresh_due(expires_at, now, max(min_lifetime, REFRESH_MARGIN_SECONDS))
 
 
-@dataclass(frozen=True)
-class HandOver:
+class HandOver(Record):
     """One provider's credential for COMMAND, as far as the plan needs to know it."""
 
     provider: str
@@ -87,8 +88,7 @@ class HandOver:
     variables: Variables
 
 
-@dataclass(frozen=True)
-class VariableAction:
+class VariableAction(Record):
     """One change to COMMAND's environment: never a value."""
 
     variable: str

@@ -1,19 +1,29 @@
-"""Use case: what `auth list` shows, secrets left out by construction."""
+"""Use case: what `auth list` shows, secrets left out by construction.
+
+The rule (`credential_rows`) is a plain function over summaries, the environment and the
+providers code-mesh knows, so the full command and the read-only fast path
+(entrypoints/fast_path/listing.py) list alike; no import beyond the standard library and the
+domain, and no dataclasses (domain/record.py says why).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from code_mesh.domain.provider_facts import MAIN_PROVIDERS
+from code_mesh.domain.record import Record
 
-from code_mesh.application.ports import CredentialStore
-from code_mesh.application.settings import Settings
-from code_mesh.domain.credentials import CredentialSummary, Status
-from code_mesh.domain.identifiers import ProviderId
-from code_mesh.domain.providers import MAIN_PROVIDERS
+TYPE_CHECKING = False  # the read paths import this module: no typing, no collections.abc
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from code_mesh.application.ports import CredentialStore
+    from code_mesh.application.settings import Settings
+    from code_mesh.domain.credential_summary import CredentialSummary
+    from code_mesh.domain.provider_facts import ProviderFacts
+    from code_mesh.domain.providers import ProviderEntry
+    from code_mesh.domain.status import Status
 
 
-@dataclass(frozen=True)
-class CredentialRow:
+class CredentialRow(Record):
     """One line of `auth list`; it carries no secret, so it cannot print one."""
 
     provider: str
@@ -49,21 +59,33 @@ def list_credentials(
     now: float,
     settings: Settings,
 ) -> list[CredentialRow]:
-    """SPEC sections 3 and 9: for each provider with a stored credential or a set variable, its
-    environment row, then its stored rows; then a row for every other provider code-mesh
-    knows (the catalog's, main built-ins first, then config.toml's own), not authenticated.
-    Rows of catalog providers beyond the main built-ins that hold nothing are `listed_apart`:
-    the human list names them on one line instead."""
+    """`auth list`'s rows from the store and the settings (see credential_rows)."""
     with store.reading() as repository:
         stored = repository.summaries()
+    return credential_rows(stored, environ, now, settings.known_providers(), settings.provider)
+
+
+def credential_rows(
+    stored: Iterable[CredentialSummary],
+    environ: Mapping[str, str],
+    now: float,
+    known: Sequence[str],
+    entry_of: Callable[[str], ProviderEntry | ProviderFacts],
+) -> list[CredentialRow]:
+    """SPEC sections 3 and 9: for each provider with a stored credential or a set variable, its
+    environment row, then its stored rows; then a row for every other provider code-mesh
+    knows (`known`: the catalog's, main built-ins first, then config.toml's own), not
+    authenticated. Rows of catalog providers beyond the main built-ins that hold nothing are
+    `listed_apart`: the human list names them on one line instead."""
+    from code_mesh.domain.status import Status
+
     by_provider: dict[str, list[CredentialSummary]] = {}
     for summary in stored:
         by_provider.setdefault(summary.provider, []).append(summary)
-    known = settings.known_providers()
-    with_variable = [p for p in known if settings.provider(p).variable_set(environ)]
+    with_variable = [p for p in known if entry_of(p).variable_set(environ)]
     rows: list[CredentialRow] = []
     for provider in sorted({*by_provider, *with_variable}):
-        entry = settings.provider(ProviderId(provider))
+        entry = entry_of(provider)
         variable = entry.variable_set(environ)
         if variable:
             rows.append(
@@ -88,7 +110,7 @@ def list_credentials(
     seen = {row.provider for row in rows}
     for provider in known:
         if provider not in seen:
-            entry = settings.provider(provider)
+            entry = entry_of(provider)
             rows.append(
                 CredentialRow(
                     provider,

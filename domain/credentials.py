@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import ClassVar
 
+from code_mesh.domain.credential_summary import CredentialSummary
 from code_mesh.domain.identifiers import AccountName, ProviderId
 from code_mesh.domain.rules import (
     REFRESH_MARGIN_SECONDS,
     custom_token_field,
-    is_past,
     is_refresh_due,
     pick_custom_token,
 )
 from code_mesh.domain.secret import Secret
+from code_mesh.domain.status import Status, credential_status
 from code_mesh.domain.text_rules import name_problem, secret_problem
 
 UNIX_TIME_RANGE = range(-(2**63), 2**63)
@@ -179,44 +179,6 @@ def checked(credential: Credential) -> Credential:
             api_url=_checked_text(credential.api_url, "api_url"),
         )
     return _checked_custom(credential)
-
-
-class Status(StrEnum):
-    AUTHENTICATED = "authenticated"
-    EXPIRED = "expired"
-    NEEDS_LOGIN = "needs-login"
-    NOT_AUTHENTICATED = "not-authenticated"
-    LOCKED = "locked"
-    """Stored, but its secret cannot be opened here: the key is missing or does not match."""
-
-
-def credential_status(expires_at: int | None, can_refresh: bool, needs_login: bool, now: float) -> Status:
-    """SPEC section 2: what a credential is good for at `now` (secrets not needed)."""
-    if needs_login:
-        return Status.NEEDS_LOGIN
-    if is_past(expires_at, now):
-        return Status.EXPIRED if can_refresh else Status.NEEDS_LOGIN
-    return Status.AUTHENTICATED
-
-
-@dataclass(frozen=True)
-class CredentialSummary:
-    """What can be said of a stored credential without its secrets (and so without the key)."""
-
-    provider: ProviderId
-    account: AccountName
-    type: str
-    expires_at: int | None
-    can_refresh: bool
-    needs_login: bool
-    active: bool
-    locked: bool = False
-    """The key its secrets need is certainly not at hand (told without the key, SPEC section 8)."""
-
-    def status(self, now: float) -> Status:
-        if self.locked:
-            return Status.LOCKED
-        return credential_status(self.expires_at, self.can_refresh, self.needs_login, now)
 
 
 @dataclass(frozen=True)

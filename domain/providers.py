@@ -18,6 +18,15 @@ from urllib.parse import urlsplit
 
 from code_mesh.domain.errors import CommandLineError
 from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.provider_facts import (
+    CLAUDE_MAX_METHOD,
+    ExecVariables,
+    first_variable_set,
+    holds_subscription_token,
+)
+from code_mesh.domain.provider_facts import (
+    MAIN_PROVIDERS as MAIN_PROVIDERS,  # re-exported: most callers know it from here
+)
 from code_mesh.domain.secret import Secret
 
 API_KEY_METHOD = "api-key"
@@ -25,15 +34,10 @@ OAUTH_METHOD = "oauth"
 """Authorization code with PKCE and a loopback redirect (RFC 8252)."""
 DEVICE_METHOD = "device"
 """The device flow (RFC 8628), then a token exchange when the entry names `copilot_token_url`."""
-CLAUDE_MAX_METHOD = "claude-max"
-"""Authorization code with a pasted CODE#STATE; stores a subscription OAuth token."""
 CONSOLE_METHOD = "console"
 """The same flow, then the OAuth token buys an API key, which is stored instead."""
 METHODS = (CONSOLE_METHOD, CLAUDE_MAX_METHOD, API_KEY_METHOD, DEVICE_METHOD, OAUTH_METHOD)
 
-MAIN_PROVIDERS = ("anthropic", "openai", "github-copilot")
-"""The built-ins SPEC section 2 names first: `auth list` shows them even when not logged in, and
-`run` tries them first when no provider is named."""
 
 REPLY_LENGTH_FIELDS = ("max_tokens", "max_completion_tokens")
 TOKEN_BODIES = ("form", "json")
@@ -70,18 +74,6 @@ class Source:
     checked: str
     """An ISO date."""
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class ExecVariables:
-    """Which variables `code-mesh exec` sets for a credential (SPEC section 10)."""
-
-    api_key: tuple[str, ...] = ()
-    oauth: tuple[str, ...] = ()
-    oauth_unset: tuple[str, ...] = ()
-    """Variables removed when an OAuth token is handed over (they would win over it)."""
-    oauth_token_field: str = "access_token"
-    """Which token of an OAuth credential goes over (Copilot: the GitHub token, kept as refresh token)."""
 
 
 @dataclass(frozen=True)
@@ -161,12 +153,12 @@ class ProviderEntry:
 
     def variable_set(self, environ: Mapping[str, str]) -> str | None:
         """The first of this provider's variables that is set (not empty), or None."""
-        return next((name for name in self.env if environ.get(name)), None)
+        return first_variable_set(self.env, environ)
 
     def holds_subscription_token(self, credential_type: str) -> bool:
         """An OAuth credential of a provider with the claude-max method is a subscription token,
         which Anthropic allows only in Claude Code (SPEC section 5): `run` never sends one."""
-        return credential_type == "oauth" and CLAUDE_MAX_METHOD in self.methods
+        return holds_subscription_token(self.methods, credential_type)
 
     def allows_url(self, url: str) -> bool:
         """Whether a URL someone else gave (a credential's `api_url` or `enterprise_url`) may be

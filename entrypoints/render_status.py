@@ -6,8 +6,6 @@ No cyclopts here and no store: the commands hand over what the read rules decide
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from code_mesh.application.credential_choice import OPTION, PROJECT, STORE, CredentialChoice, login_hint
 from code_mesh.application.credential_status import (
     OK,
@@ -16,10 +14,14 @@ from code_mesh.application.credential_status import (
     ends_soon_without_refresh,
     expiry_words,
 )
-from code_mesh.domain.credentials import Status
+from code_mesh.domain.status import Status
 
-Paint = Callable[[str, str], str]
-"""(text, ANSI colour code) → the text as printed (plain when colour is off)."""
+TYPE_CHECKING = False  # the read paths import this module: no typing, no collections.abc
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Paint = Callable[[str, str], str]
+    """(text, ANSI colour code) → the text as printed (plain when colour is off)."""
 
 
 def _plain(text: str, _code: str) -> str:

@@ -59,3 +59,11 @@ def format_key_list(keys: Sequence[tuple[str, bytes]]) -> str:
         f"{identifier} {binascii.b2a_base64(key, newline=False).decode()}\n" for identifier, key in keys
     )
     return f"# The keys that open the secrets in auth.db. Keep private; back up.\n{HEADER}\n{body}"
+
+
+def sealed_key_id(value: str | None) -> str | None:
+    """The key id in a sealed value (`cm1:<id>:…`), read without the key; None for anything else."""
+    if not value or not value.startswith("cm1:"):
+        return None
+    parts = value.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[1] else None

@@ -49,20 +49,41 @@ class CatalogFiles:
 
 INDEX_HEADER = '''"""Generated from the catalog's TOML files by `python -m code_mesh.catalog`: do not edit.
 
-The `auth token` fast path reads this instead of the TOML files (tomllib alone costs about
-10 ms); tests/unit/test_catalog.py fails when it no longer matches them.
+The read-only fast paths (`auth token`, `auth list`, `auth status`, `auth which`, `exec`) read
+this instead of the TOML files (tomllib alone costs about 10 ms; adapters/files/catalog_index.py
+reads it); tests/unit/test_catalog.py fails when it no longer matches them.
 """
-
-ENVIRONMENT_VARIABLES: dict[str, tuple[str, ...]] = {
 '''
 
 
+def _literal(value: object) -> str:
+    return repr(value).replace("'", '"')
+
+
 def render_index(catalog: CatalogFiles) -> str:
-    """The text of index.py for `catalog`: each provider's environment variables, first wins."""
-    lines = [INDEX_HEADER]
-    for provider in catalog.ids():
-        table = catalog.table(provider) or {}
-        variables = repr(tuple(table.get("env", ()))).replace("'", '"')
-        lines.append(f'    "{provider}": {variables},\n')
+    """The text of index.py for `catalog`: each provider's environment variables (first wins), and
+    the facts the read paths use, as the full path's ProviderEntry has them (no config.toml)."""
+    from code_mesh.domain.identifiers import ProviderId
+    from code_mesh.domain.providers import MAIN_PROVIDERS, provider_entry
+
+    ids = catalog.ids()
+    entries = [provider_entry(ProviderId(p), catalog.table(p) or {}, None) for p in ids]
+    main = [p for p in MAIN_PROVIDERS if p in ids]
+    lines = [INDEX_HEADER, "\nENVIRONMENT_VARIABLES: dict[str, tuple[str, ...]] = {\n"]
+    lines += [f'    "{entry.id}": {_literal(entry.env)},\n' for entry in entries]
+    lines.append("}\n\nPROVIDERS: tuple[str, ...] = (\n")
+    lines += [f'    "{p}",\n' for p in (*main, *sorted(set(ids) - set(main)))]
+    lines.append(")\n\n")
+    lines.append(
+        "# id: (name, env, methods, (exec api_key, exec oauth, exec oauth_unset, exec oauth_token_field))\n"
+    )
+    lines.append("FACTS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[object, ...]]] = {\n")
+    for entry in entries:
+        facts = entry.exec
+        exec_facts = (facts.api_key, facts.oauth, facts.oauth_unset, facts.oauth_token_field)
+        lines.append(
+            f'    "{entry.id}": ({_literal(entry.name)}, {_literal(entry.env)}, {_literal(entry.methods)}, '
+            f"{_literal(exec_facts)}),\n"
+        )
     lines.append("}\n")
     return "".join(lines)

@@ -1,42 +1,29 @@
-"""The narrow read port of the `auth token` hot path, on the standard library's sqlite3.
+"""The narrow read port of the `auth token` hot path (and `exec`'s), on the standard library's sqlite3.
 
-It answers only when everything is ordinary: the home, the store and the key file
-private (each checked where a symlink leads), the schema at head, the key cheap to
-reach (a key file, or a passphrase on a passphrase store), the secret opening
-cleanly. Anything else returns None, and the full path (which narrows permissions,
-migrates, reaches the keychain and explains problems) takes over. It never writes
-and never creates the store. Its only import beyond the standard library is the
-AES-GCM primitive.
+It answers only when everything is ordinary: the store ordinary (adapters/store/sqlite_reader.py:
+the home and its files private, the schema at head), the key cheap to reach (a key file, or a
+passphrase on a passphrase store), the secret opening cleanly. Anything else returns None,
+and the full path (which narrows permissions, migrates, reaches the keychain and explains
+problems) takes over. It never writes and never creates the store. Its only import beyond
+the standard library is the AES-GCM primitive.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 
-from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
-from code_mesh.adapters.store.sqlite_connect import connect, sqlite3
+from code_mesh.adapters.store.sqlite_connect import sqlite3
+from code_mesh.adapters.store.sqlite_reader import OrdinaryStore, is_private, open_ordinary_store
 from code_mesh.application.fresh_token import TokenRecord
 
 TYPE_CHECKING = False  # not `from typing import`: typing costs the token path ~6 ms
 if TYPE_CHECKING:  # not at run time: collections.abc costs the token path about a millisecond
     from collections.abc import Mapping
 
-_PRIVATE = 0o077
-_META_QUERY = "SELECT name, value FROM store_meta WHERE name IN ('protection', 'passphrase_salts')"
 _QUERY = (
     "SELECT account, type, api_key, access_token, has_refresh_token, custom_data,"
     " expires_at, needs_login FROM credentials WHERE provider = ?"
 )
-
-
-def _is_private(path: str, want_directory: bool) -> bool:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    kind_ok = stat.S_ISDIR(info.st_mode) if want_directory else stat.S_ISREG(info.st_mode)
-    return kind_ok and not info.st_mode & _PRIVATE and info.st_uid == os.getuid()
 
 
 def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, bytes] | None:
@@ -48,7 +35,7 @@ def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dic
         from code_mesh.adapters.crypto.key_list import parse_key_list
 
         key_file = os.path.join(home, "key")
-        if not _is_private(key_file, False):
+        if not is_private(key_file, False):
             return None  # the full path narrows it and says so
         try:
             with open(key_file, encoding="ascii") as handle:
@@ -71,21 +58,18 @@ class SqliteTokenReader:
 
     def __init__(self, home: str, environ: Mapping[str, str] = os.environ) -> None:
         self._home = home
-        self._database = os.path.join(home, "auth.db")
         self._environ = environ
 
-    def read(self, provider: str, account: str | None) -> TokenRecord | None:
-        if not (_is_private(self._home, True) and _is_private(self._database, False)):
+    def read(
+        self, provider: str, account: str | None, store: OrdinaryStore | None = None
+    ) -> TokenRecord | None:
+        """The record of `account` (None: the active one); `store` when the caller has it open."""
+        opened = store or open_ordinary_store(self._home)
+        if opened is None:
             return None
+        connection = opened.connection
+        meta = opened.meta
         try:
-            connection = connect(self._database)
-        except sqlite3.Error:
-            return None
-        try:
-            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            if revision is None or revision[0] != SCHEMA_HEAD:
-                return None
-            meta = dict(connection.execute(_META_QUERY).fetchall())
             if account is None:
                 row = connection.execute(
                     _QUERY + " ORDER BY activation DESC, account LIMIT 1", (provider,)
@@ -95,7 +79,8 @@ class SqliteTokenReader:
         except sqlite3.Error:
             return None
         finally:
-            connection.close()
+            if store is None:
+                opened.close()
         if row is None:
             return None
         stored_account, kind, api_key, access_token, has_refresh, custom_data, expires_at, needs_login = row

@@ -11,6 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from code_mesh.adapters.crypto.key_list import sealed_key_id
+from code_mesh.adapters.store.protection_words import KEYCHAIN as KEYCHAIN
+from code_mesh.adapters.store.protection_words import KEYFILE as KEYFILE
+from code_mesh.adapters.store.protection_words import PASSPHRASE as PASSPHRASE
+from code_mesh.adapters.store.protection_words import protection_words
 from code_mesh.adapters.store.sqlite_connect import connect
 from code_mesh.domain.errors import StoreUnavailable
 
@@ -24,21 +29,12 @@ also the check value: a vault that does not hold it (a mistyped passphrase, a re
 key file) is refused before anything is sealed."""
 KEY_ROWS = (PROTECTION, PASSPHRASE_SALTS, KEY_ID)
 
-KEYCHAIN, KEYFILE, PASSPHRASE = "keychain", "keyfile", "passphrase"
 
 SEALED_SAMPLE_QUERY = (
     "SELECT api_key, access_token, custom_data FROM credentials WHERE api_key LIKE 'cm1:%' "
     "OR access_token LIKE 'cm1:%' OR custom_data LIKE 'cm1:%' LIMIT 1"
 )
 """One sealed value, for stores written before KEY_ID was recorded: its key id is the store's."""
-
-
-def sealed_key_id(value: str | None) -> str | None:
-    """The key id in a sealed value (`cm1:<id>:…`), read without the key; None for anything else."""
-    if not value or not value.startswith("cm1:"):
-        return None
-    parts = value.split(":", 2)
-    return parts[1] if len(parts) == 3 and parts[1] else None
 
 
 @dataclass(frozen=True)
@@ -121,10 +117,4 @@ def write_meta(database: Path, values: dict[str, str]) -> None:
 
 def describe_protection(record: KeyRecord, home: Path) -> str:
     """How secrets are protected, for people; needs neither the key nor the crypto library."""
-    if not record.keyed:
-        return "not yet decided (no credential stored)"
-    if record.protection == KEYCHAIN:
-        return "AES-256-GCM, key in the OS keychain"
-    if record.protection == PASSPHRASE:
-        return "AES-256-GCM, key derived from CODE_MESH_PASSPHRASE (scrypt)"
-    return f"AES-256-GCM, key in {home / 'key'} (no OS keychain)"
+    return protection_words(record.protection, record.keyed, str(home))

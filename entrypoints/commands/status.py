@@ -125,8 +125,8 @@ def _verified(
             token = replace(token, api_url=api_url)
         outcome = check_online(entry, header_ready(token, stored), model_list)
     except RefreshRefused as refused:
-        return replace(
-            block.with_online(f"refused: {refused.message}", refused=True), status=Status.NEEDS_LOGIN
+        return block.with_online(f"refused: {refused.message}", refused=True).replace(
+            status=Status.NEEDS_LOGIN
         )
     except CodeMeshError as error:
         return block.with_online(f"failed: {error.message}", failed=True)

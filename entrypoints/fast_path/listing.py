@@ -1,0 +1,49 @@
+"""`code-mesh auth list [--json]` (and `ls`) from the standard library alone.
+
+The same rows (application/list_credentials.credential_rows) and the same look
+(entrypoints/render_list.py) as the full command; the summaries come from
+adapters/store/sqlite_reader.py and the providers from the catalog's index.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext
+
+_FORMS = ([], ["--json"])
+
+
+def list_credentials(context: ReadContext, arguments: list[str]) -> int:
+    if arguments not in _FORMS:
+        raise HandOver
+    from code_mesh.adapters.files.catalog_index import catalog_facts, known_providers
+    from code_mesh.application.list_credentials import credential_rows
+    from code_mesh.domain.status import Status
+    from code_mesh.entrypoints.output import say
+
+    store = context.store()
+    now = time.time()
+    rows = credential_rows(
+        store.summaries(context.environ), context.environ, now, known_providers(), catalog_facts
+    )
+    if any(row.status is Status.LOCKED for row in rows):
+        raise HandOver  # the way out depends on the key's keeper: the full path says it
+    location = os.path.join(context.home, "auth.db")
+    if arguments == ["--json"]:
+        import json
+
+        from code_mesh.entrypoints.render_list import list_document
+
+        say(json.dumps(list_document(rows, location, store.protection()), indent=2))
+        return 0
+    from code_mesh.entrypoints.render_list import list_lines
+
+    for line in list_lines(rows, now, location, store.protection(), _no_advice):
+        say(line)
+    return 0
+
+
+def _no_advice() -> str:
+    raise HandOver
