@@ -62,6 +62,14 @@ def exec_variables(
     return Variables(fallback, field="custom")
 
 
+def subscription_token_notice(provider: str, account: str, expires_at: int | None, now: float) -> str:
+    """Said when a Claude Pro/Max token is handed over: how long COMMAND can use it (SPEC section 10)."""
+    from code_mesh.domain.durations import describe_expiry
+
+    how_long = "has no expiry" if expires_at is None else describe_expiry(expires_at, now)
+    return f"code-mesh: the Claude Pro/Max token of {provider} (account {account}) handed over {how_long}."
+
+
 def needs_refresh_first(
     credential_type: str,
     field: str,

@@ -9,17 +9,15 @@ only: exec is started in front of every agent session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from code_mesh.domain.errors import CommandLineError
+from code_mesh.domain.record import Record
 
 _HELP = ("--help", "-h")
 _FLAGS = ("--dry-run", "--json", "--debug")
 _USAGE = "See `code-mesh exec --help`"
 
 
-@dataclass(frozen=True)
-class ExecArguments:
+class ExecArguments(Record):
     providers: tuple[str, ...] = ()
     """Each `--provider` as given: `P` or `P:ACCOUNT`."""
     dry_run: bool = False

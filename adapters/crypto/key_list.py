@@ -8,7 +8,10 @@ code-mesh encryption keys v1
 from __future__ import annotations
 
 import binascii
-from collections.abc import Sequence
+
+TYPE_CHECKING = False  # the `auth token` path imports this module: no typing, no collections.abc
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 HEADER = "code-mesh encryption keys v1"
 KEY_BYTES = 32

@@ -15,15 +15,16 @@ from __future__ import annotations
 import os
 import stat
 
-from code_mesh.adapters.crypto.key_list import parse_key_list, sealed_key_id
-from code_mesh.adapters.store.protection_words import KEYCHAIN, PASSPHRASE, protection_words
 from code_mesh.adapters.store.schema_revision import SCHEMA_HEAD
 from code_mesh.adapters.store.sqlite_connect import connect, sqlite3
-from code_mesh.domain.credential_summary import CredentialSummary
 
 TYPE_CHECKING = False  # not `from typing import`: typing costs a read path ~6 ms
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from code_mesh.domain.credential_summary import CredentialSummary
+
+# What only summaries need is imported there: the `auth token` path opens the store here too.
 
 _PRIVATE = 0o077
 _SUMMARY_QUERY = (
@@ -86,6 +87,8 @@ class OrdinaryStore:
 
     def key_id(self) -> str | None:
         """The store's key id (store_meta.KeyRecord): recorded, else that of a sealed value."""
+        from code_mesh.adapters.crypto.key_list import sealed_key_id
+
         recorded = self.meta.get("key_id")
         if recorded or not self.meta.get("protection"):
             return recorded or None
@@ -94,10 +97,15 @@ class OrdinaryStore:
 
     def protection(self) -> str:
         """`auth list`'s Secrets: line, as bootstrap.protection() says it for a personal store."""
+        from code_mesh.adapters.store.protection_words import protection_words
+
         return protection_words(self.meta.get("protection") or None, self.key_id() is not None, self.home)
 
     def summaries(self, environ: Mapping[str, str], provider: str | None = None) -> list[CredentialSummary]:
         """SqlRepository.summaries: by provider, the active account first, then by account."""
+        from code_mesh.adapters.crypto.key_list import sealed_key_id
+        from code_mesh.domain.credential_summary import CredentialSummary
+
         if provider is None:
             rows = self.connection.execute(_SUMMARY_QUERY + _ORDER).fetchall()
         else:
@@ -139,6 +147,8 @@ class _KeyAvailability:
         self._read = False
 
     def __call__(self, wanted: frozenset[str]) -> bool:
+        from code_mesh.adapters.store.protection_words import KEYCHAIN, PASSPHRASE
+
         if not wanted or self._protection == KEYCHAIN:
             return False
         if self._protection == PASSPHRASE:
@@ -151,6 +161,8 @@ class _KeyAvailability:
     def _key_file_ids(self) -> frozenset[str] | None:
         if not self._read:
             self._read = True
+            from code_mesh.adapters.crypto.key_list import parse_key_list
+
             path = os.path.join(self._home, "key")
             try:
                 with open(path, encoding="ascii") as handle:

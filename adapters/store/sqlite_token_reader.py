@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # not at run time: collections.abc costs the token path about
     from collections.abc import Mapping
 
 _QUERY = (
-    "SELECT account, type, api_key, access_token, has_refresh_token, custom_data,"
+    "SELECT account, type, api_key, access_token, refresh_token, has_refresh_token, custom_data,"
     " expires_at, needs_login FROM credentials WHERE provider = ?"
 )
 
@@ -61,9 +61,15 @@ class SqliteTokenReader:
         self._environ = environ
 
     def read(
-        self, provider: str, account: str | None, store: OrdinaryStore | None = None
+        self,
+        provider: str,
+        account: str | None,
+        store: OrdinaryStore | None = None,
+        oauth_field: str = "access_token",
     ) -> TokenRecord | None:
-        """The record of `account` (None: the active one); `store` when the caller has it open."""
+        """The record of `account` (None: the active one); `store` when the caller has it open.
+        `oauth_field` is the OAuth secret wanted: `access_token`, or `refresh_token` (exec hands
+        Copilot's GitHub token over, kept as the refresh token)."""
         opened = store or open_ordinary_store(self._home)
         if opened is None:
             return None
@@ -83,10 +89,12 @@ class SqliteTokenReader:
                 opened.close()
         if row is None:
             return None
-        stored_account, kind, api_key, access_token, has_refresh, custom_data, expires_at, needs_login = row
+        stored_account, kind, api_key, access_token, refresh_token, has_refresh, custom_data = row[:7]
+        expires_at, needs_login = row[7:]
+        oauth = (oauth_field, refresh_token if oauth_field == "refresh_token" else access_token)
         column, sealed = {
             "api_key": ("api_key", api_key),
-            "oauth": ("access_token", access_token),
+            "oauth": oauth,
             "custom": ("custom_data", custom_data),
         }.get(kind, (None, None))
         if column is None or sealed is None:

@@ -12,8 +12,6 @@ no cyclopts here. The rules are application/credential_choice.py's and exec_plan
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping, Sequence
 
 from code_mesh.adapters.debug_log import logger
@@ -27,6 +25,7 @@ from code_mesh.application.exec_plan import (
     handed_over,
     needs_refresh_first,
     plan,
+    subscription_token_notice,
 )
 from code_mesh.application.settings import Settings
 from code_mesh.application.token import find_credential, login_command, token_from_environment
@@ -40,12 +39,9 @@ from code_mesh.domain.credentials import (
     StoredCredential,
     one_line_secret,
 )
-from code_mesh.domain.durations import describe_expiry
 from code_mesh.domain.errors import (
     CodeMeshError,
     CommandLineError,
-    CommandNotFound,
-    CommandNotRunnable,
     NotLoggedIn,
 )
 from code_mesh.domain.identifiers import AccountName, ProviderId
@@ -54,6 +50,7 @@ from code_mesh.domain.rules import REFRESH_MARGIN_SECONDS
 from code_mesh.entrypoints import bootstrap
 from code_mesh.entrypoints.arguments import provider_spec
 from code_mesh.entrypoints.exec_arguments import ExecArguments
+from code_mesh.entrypoints.exec_process import replace_this_process
 from code_mesh.entrypoints.output import notice, say, warn
 from code_mesh.entrypoints.project import project_accounts
 from code_mesh.entrypoints.render_exec import dry_run_json, dry_run_lines
@@ -114,8 +111,8 @@ def exec_command(arguments: ExecArguments) -> int:
     for line in lasting:
         notice(line)
     _record_reads(handovers)
-    _replace_this_process(arguments.command, child_environment(environ, actions, secrets, marker))
-    raise AssertionError("unreachable: execvpe returns only by raising")
+    bootstrap.reset()  # the open store, the HTTP client: nothing of this process's is left open
+    replace_this_process(arguments.command, child_environment(environ, actions, secrets, marker))
 
 
 def _record_reads(handovers: Sequence[HandOver]) -> None:
@@ -207,13 +204,8 @@ def _hand_over(
     secret = _secret(stored, variables.field, not_started)
     lasts = None
     if entry.holds_subscription_token(stored.type):
-        expires_at = stored.expires_at
-        how_long = (
-            "has no expiry" if expires_at is None else describe_expiry(expires_at, bootstrap.clock().now())
-        )
-        lasts = (
-            f"code-mesh: the Claude Pro/Max token of {entry.id} (account {stored.account}) handed over "
-            f"{how_long}."
+        lasts = subscription_token_notice(
+            entry.id, stored.account, stored.expires_at, bootstrap.clock().now()
         )
     return HandOver(entry.id, stored.account, choice.source, variables), secret, lasts
 
@@ -244,49 +236,3 @@ def _secret(stored: StoredCredential, field: str, not_started: str) -> str:
 
 def _shown(command: Sequence[str]) -> str:
     return f"`{command[0]}`" if command else "COMMAND"
-
-
-def _replace_this_process(command: Sequence[str], environment: dict[str, str]) -> None:
-    """execvpe, with what code-mesh changed for itself undone first: its umask, the signals Python
-    ignores (SIGPIPE, SIGXFSZ), its buffered output, its open store."""
-    import signal
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    bootstrap.reset()
-    for name in ("SIGPIPE", "SIGXFSZ"):
-        number = getattr(signal, name, None)
-        if number is not None:
-            signal.signal(number, signal.SIG_DFL)
-    from code_mesh.entrypoints import main as program
-
-    if program.umask_at_start is not None:
-        os.umask(program.umask_at_start)
-    try:
-        os.execvpe(command[0], list(command), environment)
-    except (FileNotFoundError, NotADirectoryError):
-        if not _exists(command[0], environment):
-            raise CommandNotFound(
-                f"{command[0]}: command not found (not on PATH); nothing was run",
-                "Check its name, or give its path",
-            ) from None
-        raise _not_runnable(command[0], "its interpreter or a library it needs is missing") from None
-    except OSError as error:
-        raise _not_runnable(command[0], error.strerror or type(error).__name__) from None
-    finally:
-        os.umask(0o077)
-
-
-def _exists(name: str, environment: Mapping[str, str]) -> bool:
-    import shutil
-
-    if os.sep in name:
-        return os.path.exists(name)
-    return shutil.which(name, mode=os.F_OK, path=environment.get("PATH", os.defpath)) is not None
-
-
-def _not_runnable(name: str, why: str) -> CommandNotRunnable:
-    return CommandNotRunnable(
-        f"{name} cannot be run ({why}); nothing was run",
-        "Check that it is a program and that you may execute it",
-    )
