@@ -77,11 +77,11 @@ class ReadContext:
         if nearest_existing(cwd, home) is None:
             return None  # the common case, told by stat calls alone (no tomllib)
         from code_mesh.adapters.files.project_file import find_project_accounts
-        from code_mesh.adapters.files.toml_text import ConfigError
+        from code_mesh.domain.errors import CodeMeshError
 
         try:
             return find_project_accounts(cwd, home, self.warnings.append)
-        except ConfigError:
+        except CodeMeshError:  # ConfigError, without importing tomllib to name it
             raise HandOver from None
 
     def say_warnings(self) -> None:
