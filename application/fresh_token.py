@@ -61,14 +61,17 @@ def fresh_token(
     read_record: RecordReader,
     now: float,
     variables_of: VariablesOf,
+    project_account: str | None = None,
 ) -> str | None:
     """The secret to print, or None when the full path must decide.
 
     `read_record(provider, account)` is the narrow read port; it is only called when
-    no environment variable answers first. Only one printable line is printed here: an
-    empty, multi-line or padded value goes to the full path, which trims or refuses it.
+    no environment variable answers first. SPEC section 2's order: `account` (--account), the
+    provider's variable, `project_account` (what the nearest project file names), the active
+    one. Only one printable line is printed here: an empty, multi-line or padded value goes to
+    the full path, which trims or refuses it.
     """
-    token = _usable(provider, account, environ, read_record, now, variables_of)
+    token = _usable(provider, account, environ, read_record, now, variables_of, project_account)
     return token if token is not None and is_printable_line(token) else None
 
 
@@ -79,6 +82,7 @@ def _usable(
     read_record: RecordReader,
     now: float,
     variables_of: VariablesOf,
+    project_account: str | None,
 ) -> str | None:
     if not is_valid_identifier(provider) or provider in PROVIDER_ALIASES:
         return None  # an alias: the full path maps it and says so
@@ -93,7 +97,7 @@ def _usable(
             if value:
                 # A key with a CR or a newline around or inside it: the full path trims or refuses it.
                 return value if header_safe(value) == value else None
-    record = read_record(provider, account)
+    record = read_record(provider, account if account is not None else project_account)
     if record is None or record.needs_login:
         return None
     if record.type == "api_key":

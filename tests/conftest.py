@@ -67,6 +67,7 @@ def cli(home: Path) -> CliRunner:
         input: str | None = None,
         env: Mapping[str, str] | None = None,
         home_override: Path | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             command_line(*arguments),
@@ -75,6 +76,7 @@ def cli(home: Path) -> CliRunner:
             text=True,
             env=clean_environment(home_override or home, env),
             timeout=120,
+            cwd=cwd,
         )
 
     return run

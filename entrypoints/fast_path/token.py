@@ -57,11 +57,8 @@ def _fresh_token(arguments: list[str]) -> str | None:
     if debug_setting(os.environ.get("CODE_MESH_DEBUG")) is not False:
         return None  # debug output, or a warning about the variable: the full path says it
     provider, account = parsed
-    from code_mesh.adapters.files.project_search import nearest_existing
-
-    if nearest_existing(os.getcwd(), os.path.expanduser("~")) is not None:
-        # A project file may choose the account (SPEC section 11), and reading it needs tomllib:
-        # the full path answers (and says so when the file is malformed, variable set or not).
+    project_account = _project_account(provider)
+    if project_account is False:
         return None
     from code_mesh.application.fresh_token import TokenRecord, fresh_token
 
@@ -83,7 +80,31 @@ def _fresh_token(arguments: list[str]) -> str | None:
             provider, account
         )
 
-    return fresh_token(provider, account, os.environ, read_record, time.time(), _catalog_variables)
+    return fresh_token(
+        provider, account, os.environ, read_record, time.time(), _catalog_variables, project_account or None
+    )
+
+
+def _project_account(provider: str) -> str | bool | None:
+    """The account the nearest project file names for `provider` (SPEC section 11), None when no
+    file names one, False when the full path must answer: a file that is malformed, or that it
+    warns about (the full path says so, variable set or not)."""
+    from code_mesh.adapters.files.project_search import nearest_existing
+
+    cwd, home = os.getcwd(), os.path.expanduser("~")
+    if nearest_existing(cwd, home) is None:
+        return None  # the common case, told by stat calls alone
+    from code_mesh.adapters.files.project_file import find_project_accounts
+    from code_mesh.domain.errors import CodeMeshError
+
+    warnings: list[str] = []
+    try:
+        project = find_project_accounts(cwd, home, warnings.append)
+    except CodeMeshError:
+        return False
+    if warnings:
+        return False
+    return None if project is None else project.accounts.get(provider)
 
 
 def _catalog_variables(provider: str) -> tuple[str, ...] | None:

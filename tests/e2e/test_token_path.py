@@ -103,17 +103,38 @@ def test_a_config_toml_hands_over_to_the_full_path(cli: CliRunner, home: Path) -
     assert stdout == "gsk-mine\n"
 
 
-def test_a_project_file_hands_over_to_the_full_path(cli: CliRunner, home: Path, tmp_path: Path) -> None:
+def test_a_plain_project_file_is_read_by_the_fast_path(cli: CliRunner, home: Path, tmp_path: Path) -> None:
     """A .code-mesh.toml between the working directory and the home may choose the account (SPEC
-    section 11): the fast path only stats for one, and the full path reads it."""
+    section 11): written the plain way, the fast path reads it (no tomllib); any other way, and
+    when it names an account that is not stored, the full path answers."""
     for account, key in (("default", "sk-active"), ("work", "sk-work")):
         login = cli("auth", "login", "openai", "--account", account, "--with-key", input=key)
         assert login.returncode == 0
     project = tmp_path / "project" / "sub"
     project.mkdir(parents=True)
-    (project.parent / ".code-mesh.toml").write_text('[accounts]\nopenai = "default"\n')
+    project_file = project.parent / ".code-mesh.toml"
+    project_file.write_text('[accounts]\nopenai = "default"\n')
+    modules, stdout = modules_loaded_by(home, "auth", "token", "openai", cwd=project)
+    assert stdout == "sk-active\n"
+    assert modules.isdisjoint(HEAVY) and modules.isdisjoint(NOT_NEEDED), sorted(
+        modules & {*HEAVY, *NOT_NEEDED}
+    )
+    _, stdout = modules_loaded_by(
+        home, "auth", "token", "openai", env={"OPENAI_API_KEY": "sk-env"}, cwd=project
+    )
+    assert stdout == "sk-env\n", "the environment beats the project file"
+    _, stdout = modules_loaded_by(home, "auth", "token", "openai", "--account", "work", cwd=project)
+    assert stdout == "sk-work\n", "--account beats the project file"
+    project_file.write_text("[accounts]\nopenai = 'default'  # a literal string: TOML, not plain\n")
     modules, stdout = modules_loaded_by(home, "auth", "token", "openai", cwd=project)
     assert stdout == "sk-active\n" and "tomllib" in modules
+    project_file.write_text('[accounts]\nopenai = "gone"\n')
+    missing = cli("auth", "token", "openai", cwd=project)
+    assert (
+        missing.returncode == 1
+        and "names account gone" in missing.stderr
+        and str(project_file) in missing.stderr
+    )
     modules, stdout = modules_loaded_by(home, "auth", "token", "openai", cwd=tmp_path)
     assert stdout == "sk-work\n" and modules.isdisjoint(NOT_NEEDED)
 
