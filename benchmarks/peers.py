@@ -6,7 +6,15 @@ port on 127.0.0.1, so no peer reaches the network (a peer that tries gets a refu
 connection at once, which is what a machine without network gives it too). The commands
 of all tools run interleaved, in a shuffled order per round, and the figures are medians
 and ratios to `python -c pass` measured in the same rounds, so a noisy machine moves them
-all alike. A peer that is not installed is skipped, and the report says so.
+all alike. A peer that is not installed is skipped, and the report says so. Peak memory
+is each process's ru_maxrss from os.wait4, started by startup.py's small spawner (so this
+script's own memory is not counted in it).
+
+Tasks, each with the commands that do it:
+- token: `code-mesh auth token openai`, `gh auth token`, `llm keys get openai`
+- list: `code-mesh auth list`, `llm keys list`, `opencode auth list`, `gh auth status`
+  (gh has no list of its own: its status lists the stored logins)
+- status: `code-mesh auth status`, `gh auth status` (measured once, shown in both tasks)
 
     python benchmarks/peers.py [--rounds 15] [--json]
 
@@ -20,32 +28,34 @@ import argparse
 import json
 import os
 import random
+import shlex
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from startup import BENCH_KEY, BenchmarkError, find_script, interpreter_of
+from startup import BENCH_KEY, NO_KEYCHAIN, BenchmarkError, Spawner, find_script, interpreter_of
 
 GITHUB_TOKEN = "gho_benchmarkTokenNotReal0123456789abcd"
 SCRUBBED_PREFIXES = ("CODE_MESH_", "GH_", "GITHUB_", "LLM_", "OPENCODE")
-SCRUBBED = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+SCRUBBED = ("PYTHON_KEYRING_BACKEND", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+SCRUBBED_SUFFIXES = ("_API_KEY",)
+"""Any provider's key variable would answer before the stored credential is read."""
 
 
 @dataclass
 class Command:
-    """One command of one tool, for one task (`token` or `list`)."""
+    """One command of one tool, for one task or more (`token`, `list`, `status`)."""
 
     tool: str
-    task: str
+    tasks: tuple[str, ...]
     argv: list[str]
     env: dict[str, str]
     expected: str | None = None
@@ -56,6 +66,7 @@ class Command:
 
     @property
     def median(self) -> float:
+        """The median, so one stalled run does not move the figure."""
         return statistics.median(self.samples)
 
 
@@ -67,10 +78,13 @@ def closed_port() -> int:
 
 
 def base_environment(scratch: Path, proxy_port: int) -> dict[str, str]:
+    """This environment without credentials or config dirs, a scratch HOME, a dead proxy."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in SCRUBBED and not name.startswith(SCRUBBED_PREFIXES)
+        if name not in SCRUBBED
+        and not name.startswith(SCRUBBED_PREFIXES)
+        and not name.endswith(SCRUBBED_SUFFIXES)
     }
     proxy = f"http://127.0.0.1:{proxy_port}"
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
@@ -83,23 +97,19 @@ def base_environment(scratch: Path, proxy_port: int) -> dict[str, str]:
     return env
 
 
-def timed(command: Command) -> None:
-    """One whole process: wall time and peak resident memory (wait4's rusage)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=command.env,
-    )  # fmt: skip
-    _, status, usage = os.wait4(process.pid, 0)
-    command.samples.append(time.perf_counter() - start)
-    command.peak_kib.append(usage.ru_maxrss)
-    command.exit_codes.add(os.waitstatus_to_exitcode(status))
+def timed(command: Command, spawner: Spawner, cwd: str) -> None:
+    """One whole process: wall time, peak resident memory (wait4's rusage) and exit code."""
+    elapsed, peak_kib, code = spawner.run(command.argv, command.env, cwd)
+    command.samples.append(elapsed)
+    command.peak_kib.append(peak_kib)
+    command.exit_codes.add(code)
 
 
 def code_mesh_commands(scratch: Path, base: dict[str, str]) -> list[Command]:
+    """Key-file protection (keyring's fail backend), as startup.py's targets are measured."""
     script = find_script(None)
     python = interpreter_of(script)
-    env = {**base, "CODE_MESH_HOME": str(scratch / "code-mesh")}
+    env = {**base, "CODE_MESH_HOME": str(scratch / "code-mesh"), "PYTHON_KEYRING_BACKEND": NO_KEYCHAIN}
     login = subprocess.run(
         [str(script), "auth", "login", "openai", "--with-key"], input=BENCH_KEY, capture_output=True,
         text=True, env=env, check=False,
@@ -107,9 +117,10 @@ def code_mesh_commands(scratch: Path, base: dict[str, str]) -> list[Command]:
     if login.returncode != 0:
         raise BenchmarkError(f"code-mesh login failed: {login.stderr.strip()}")
     return [
-        Command("python", "baseline", [python, "-c", "pass"], env),
-        Command("code-mesh", "token", [str(script), "auth", "token", "openai"], env, BENCH_KEY + "\n"),
-        Command("code-mesh", "list", [str(script), "auth", "list"], env),
+        Command("python", ("baseline",), [python, "-c", "pass"], env),
+        Command("code-mesh", ("token",), [str(script), "auth", "token", "openai"], env, BENCH_KEY + "\n"),
+        Command("code-mesh", ("list",), [str(script), "auth", "list"], env),
+        Command("code-mesh", ("status",), [str(script), "auth", "status"], env),
     ]
 
 
@@ -123,9 +134,10 @@ def gh_commands(gh: str, scratch: Path, base: dict[str, str]) -> list[Command]:
     )
     env = {**base, "GH_CONFIG_DIR": str(config), "GH_NO_UPDATE_NOTIFIER": "1", "GH_PROMPT_DISABLED": "1"}
     return [
-        Command("gh", "token", [gh, "auth", "token"], env, GITHUB_TOKEN + "\n"),
+        Command("gh", ("token",), [gh, "auth", "token"], env, GITHUB_TOKEN + "\n"),
         # gh auth status checks the token online; here that fails at once on the closed proxy.
-        Command("gh", "list", [gh, "auth", "status"], env),
+        # gh has no list: its status is what lists the stored logins.
+        Command("gh", ("list", "status"), [gh, "auth", "status"], env),
     ]
 
 
@@ -135,8 +147,8 @@ def llm_commands(llm: str, scratch: Path, base: dict[str, str]) -> list[Command]
     (user_path / "keys.json").write_text(json.dumps({"openai": BENCH_KEY}))
     env = {**base, "LLM_USER_PATH": str(user_path)}
     return [
-        Command("llm", "token", [llm, "keys", "get", "openai"], env, BENCH_KEY + "\n"),
-        Command("llm", "list", [llm, "keys", "list"], env),
+        Command("llm", ("token",), [llm, "keys", "get", "openai"], env, BENCH_KEY + "\n"),
+        Command("llm", ("list",), [llm, "keys", "list"], env),
     ]
 
 
@@ -156,77 +168,93 @@ def opencode_commands(opencode: str, scratch: Path, base: dict[str, str]) -> lis
         "OPENCODE_DISABLE_AUTOUPDATE": "1",
         "OPENCODE_DISABLE_MODELS_FETCH": "1",
     }
-    return [Command("opencode", "list", [opencode, "auth", "list"], env)]
+    return [Command("opencode", ("list",), [opencode, "auth", "list"], env)]
 
 
 def check_outputs(commands: list[Command]) -> None:
+    """Each token command must print the stored credential, or we would time an error path."""
     for command in commands:
         if command.expected is None:
             continue
         result = subprocess.run(command.argv, capture_output=True, text=True, env=command.env, check=False)
         if result.stdout != command.expected:
             raise BenchmarkError(
-                f"{command.tool}: `{' '.join(command.argv[-3:])}` did not print the stored credential"
+                f"{command.tool}: `{shown_command(command)}` did not print the stored credential"
                 f" (exit {result.returncode}: {result.stderr.strip()[:200]})"
             )
 
 
-def measure(commands: list[Command], rounds: int, warmup: int, seed: int | None) -> None:
+def measure(commands: list[Command], cwd: str, rounds: int, warmup: int, seed: int | None) -> None:
+    """Every command once per round, in a shuffled order, so noise lands on all alike."""
     shuffler = random.Random(seed)
     order = list(commands)
-    for round_number in range(warmup + rounds):
-        shuffler.shuffle(order)
-        for command in order:
-            timed(command)
-            if round_number < warmup:
-                command.samples.pop()
-                command.peak_kib.pop()
+    with Spawner() as spawner:
+        for round_number in range(warmup + rounds):
+            shuffler.shuffle(order)
+            for command in order:
+                timed(command, spawner, cwd)
+                if round_number < warmup:
+                    command.samples.pop()
+                    command.peak_kib.pop()
+
+
+def shown_command(command: Command) -> str:
+    """The command without its install path (the tool column names it): `auth token openai`."""
+    if command.tool == "python":
+        return shlex.join([Path(command.argv[0]).name, *command.argv[1:]])
+    return shlex.join(command.argv[1:])
 
 
 def report(commands: list[Command], skipped: list[str], info: dict[str, Any]) -> dict[str, Any]:
-    baseline = next(c for c in commands if c.task == "baseline").median
-    by_task: dict[str, dict[str, float]] = {}
+    """One row per task and command (gh auth status is in two), with code-mesh's ratio to it."""
+    baseline = next(c for c in commands if "baseline" in c.tasks).median
+    code_mesh = {task: c.median for c in commands if c.tool == "code-mesh" for task in c.tasks}
     rows = []
     for command in commands:
-        by_task.setdefault(command.task, {})[command.tool] = command.median
-        rows.append(
-            {
-                "tool": command.tool,
-                "task": command.task,
-                "argv": command.argv[-3:] if command.tool != "python" else command.argv,
-                "median_ms": round(command.median * 1000, 1),
-                "ratio_to_python": round(command.median / baseline, 2),
-                "peak_mib": round(statistics.median(command.peak_kib) / 1024, 1),
-                "exit_codes": sorted(command.exit_codes),
-            }
-        )
-    for row in rows:
-        mine = by_task.get(row["task"], {}).get("code-mesh")
-        row["code_mesh_vs_this"] = (
-            None
-            if mine is None or row["tool"] in ("code-mesh", "python")
-            else round(mine / (row["median_ms"] / 1000), 2)
-        )
+        for task in command.tasks:
+            mine = code_mesh.get(task)
+            versus = None
+            if mine is not None and command.tool not in ("code-mesh", "python"):
+                versus = round(mine / command.median, 2)
+            rows.append(
+                {
+                    "tool": command.tool,
+                    "task": task,
+                    "command": shown_command(command),
+                    "argv": command.argv,
+                    "median_ms": round(command.median * 1000, 1),
+                    "ratio_to_python": round(command.median / baseline, 2),
+                    "peak_mib": round(max(command.peak_kib) / 1024, 1),
+                    "median_peak_mib": round(statistics.median(command.peak_kib) / 1024, 1),
+                    "exit_codes": sorted(command.exit_codes),
+                    "code_mesh_vs_this": versus,
+                }
+            )
     return {**info, "skipped": skipped, "results": rows}
 
 
 def print_table(data: dict[str, Any]) -> None:
+    """One table, grouped by task, fastest first within each."""
     print(f"code-mesh and its peers: median of {data['rounds']} interleaved rounds ({data['machine']})")
     print("network: every command's HTTPS_PROXY/HTTP_PROXY is a closed port on 127.0.0.1")
+    print("peak:    the largest ru_maxrss of the measured runs (os.wait4; floor ~8.5 MiB, the spawner's)")
+    print("code-mesh/this: code-mesh's median for the task over this command's (below 1: code-mesh faster)")
     for name in data["skipped"]:
         print(f"skipped: {name}")
     print()
     print(f"{'task':<9}{'tool':<11}{'command':<28}{'median':>10}{'ratio':>8}{'peak':>10}  code-mesh/this")
-    for row in sorted(data["results"], key=lambda r: (r["task"] != "baseline", r["task"], r["median_ms"])):
+    order = {"baseline": 0, "token": 1, "list": 2, "status": 3}
+    for row in sorted(data["results"], key=lambda r: (order.get(r["task"], 9), r["median_ms"])):
         versus = "-" if row["code_mesh_vs_this"] is None else f"{row['code_mesh_vs_this']:.2f}x"
         codes = "" if row["exit_codes"] == [0] else f"  (exit {','.join(map(str, row['exit_codes']))})"
         print(
-            f"{row['task']:<9}{row['tool']:<11}{' '.join(row['argv']):<28.28}{row['median_ms']:>7.1f} ms"
+            f"{row['task']:<9}{row['tool']:<11}{row['command']:<28.28}{row['median_ms']:>7.1f} ms"
             f"{row['ratio_to_python']:>7.2f}x{row['peak_mib']:>6.1f} MiB  {versus}{codes}"
         )
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Set up every installed tool's scratch home, measure, print; 1 when set-up failed."""
     parser = argparse.ArgumentParser(description="code-mesh beside gh, llm and opencode.")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=2)
@@ -252,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     skipped.append(f"{name} (not installed: not on PATH, and no --{name} given)")
             check_outputs(commands)
-            measure(commands, arguments.rounds, arguments.warmup, arguments.seed)
+            work = scratch / "work"  # no project file of the caller's
+            work.mkdir()
+            measure(commands, str(work), arguments.rounds, arguments.warmup, arguments.seed)
     except BenchmarkError as error:
         print(f"peers.py: error: {error}", file=sys.stderr)
         return 1
