@@ -165,7 +165,7 @@ class _KeyAvailability:
 
             path = os.path.join(self._home, "key")
             try:
-                with open(path, encoding="ascii") as handle:
+                with open(path, encoding="utf-8") as handle:  # not "ascii": one codec less to import
                     self._known = frozenset(key_id for key_id, _ in parse_key_list(handle.read()))
             except FileNotFoundError:
                 self._known = frozenset()

@@ -38,7 +38,7 @@ def _keys(home: str, meta: Mapping[str, str], environ: Mapping[str, str]) -> dic
         if not is_private(key_file, False):
             return None  # the full path narrows it and says so
         try:
-            with open(key_file, encoding="ascii") as handle:
+            with open(key_file, encoding="utf-8") as handle:  # not "ascii": one codec less to import
                 return dict(parse_key_list(handle.read()))
         except (OSError, ValueError):
             return None
