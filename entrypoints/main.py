@@ -1,8 +1,9 @@
-"""The program's entry point: the `auth token` fast path first, then the full CLI.
+"""The program's entry point: the help and `auth token` fast paths first, then the full CLI.
 
 Nothing heavy is imported here. A fresh token is printed by a path that touches only
-the standard library's sqlite3 (see fast_token.py); everything else, and every
-unusual case of the token path, goes to the cyclopts application in cli.py.
+the standard library's sqlite3 (see fast_token.py), and a help page or the version from
+text rendered ahead of time (fast_help.py); everything else, and every unusual case of
+those paths, goes to the cyclopts application in cli.py.
 
 Ctrl-C is exit 130 and one line from the first statement of this module on. Inside
 main() it is the usual KeyboardInterrupt, so `finally` blocks run and transactions roll
@@ -70,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.unraisablehook = _exit_on_unraisable_interrupt(sys.unraisablehook)  # type: ignore[assignment]
     try:
         _raise_interrupts = True
+        if not arguments or arguments[-1] in ("--help", "-h", "--version"):
+            from code_mesh.entrypoints.fast_help import print_help_or_version
+
+            code = print_help_or_version(arguments)
+            if code is not None:
+                return code
         if arguments[:2] == ["auth", "token"]:
             from code_mesh.entrypoints.fast_token import print_fresh_token
 
