@@ -5,10 +5,9 @@ so the pages are rendered ahead of time (help_pages.py, by write_help_pages.py) 
 from here when the output would be the same byte for byte: the plain shapes of the command
 line only, and only where rich would print without styles at 80 columns. Anything else (a
 terminal, another width, an odd encoding, debug output, another shape) returns None and the
-full CLI answers as before. Standard library only.
+full CLI answers as before. Standard library only, and no `from __future__` import (the
+hints here need none; it is one more module to load).
 """
-
-from __future__ import annotations
 
 import os
 import sys
@@ -26,7 +25,7 @@ def print_help_or_version(arguments: list[str]) -> int | None:
         text = f"code-mesh {__version__}\n"
         if not _plain_output_fits(len(text) - 1):
             return None
-    elif arguments == [] or arguments[-1:] in (["--help"], ["-h"]):
+    elif not arguments or arguments[-1] in _HELP_FLAGS:
         text = _stored_page(tuple(arguments[:-1]))
         if text is None or not _plain_output_at_page_width():
             return None
