@@ -45,6 +45,9 @@ mode turns the fast path off: either would measure something other than the hot 
 
 MIN_ROUNDS = 15
 
+BARE_CYCLOPTS_HELP = "import cyclopts; cyclopts.App(name='bare', help_format='plaintext')(['--help'])"
+"""A one-line cyclopts application's --help: the floor of any help page cyclopts prints."""
+
 
 class BenchmarkError(Exception):
     """A set-up step or a measured run failed; the figures would mean nothing."""
@@ -220,7 +223,9 @@ def build_benchmarks(python: str, script: Path) -> list[Benchmark]:
     cli = str(script)
     return [
         Benchmark("python -c pass", [python, "-c", "pass"]),
-        Benchmark("code-mesh --help", [cli, "--help"], 15.0),
+        Benchmark("code-mesh --help", [cli, "--help"], 10.0),
+        # What --help cost through cyclopts: importing it (and rich) and printing a page.
+        Benchmark("a bare cyclopts app's --help", [python, "-c", BARE_CYCLOPTS_HELP]),
         Benchmark("code-mesh auth list", [cli, "auth", "list"], 35.0),
         Benchmark("code-mesh auth token openai", [cli, "auth", "token", "openai"], 3.0, prints_key=True),
         Benchmark(
