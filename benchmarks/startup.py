@@ -65,6 +65,8 @@ whatever keychain the machine has (as over SSH or in a container)."""
 TEST_KEYRING = Path(__file__).resolve().parent.parent / "tests" / "keyring_backend.py"
 """The tests' file-backed keyring backend, for keychain mode in a throw-away directory."""
 
+BARE_CYCLOPTS_HELP = "import cyclopts; cyclopts.App(name='bare', help_format='plaintext')(['--help'])"
+"""A one-line cyclopts application's --help: the floor of any help page cyclopts prints."""
 FLOOR_IMPORTS = "import _sqlite3, cryptography.hazmat.bindings._rust"
 """What the token path cannot do without: the C sqlite3 module (adapters/store/sqlite_connect.py
 imports _sqlite3, not sqlite3) and cryptography's Rust binding, whose AES-GCM
@@ -448,6 +450,8 @@ def build_benchmarks(python: str, script: Path, mode: Mode) -> list[Benchmark]:
     ]
     if targets:
         rows.append(row("code-mesh --help", [cli, "--help"], 10.0))
+        # What --help cost through cyclopts: importing it (and rich) and printing a page.
+        rows.append(row("a bare cyclopts app's --help", [python, "-c", BARE_CYCLOPTS_HELP]))
     return rows
 
 

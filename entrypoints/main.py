@@ -2,8 +2,8 @@
 
 Nothing heavy is imported here. `auth token`, `auth list`, `auth status`, `auth which` and
 `exec` are answered, when nothing must be written, by paths that touch only the standard
-library (see fast_path/); everything else, and every unusual case of those, goes to the
-cyclopts application in cli.py.
+library, and `--help` and `--version` from pages rendered ahead of time (see fast_path/);
+everything else, and every unusual case of those, goes to the cyclopts application in cli.py.
 
 Ctrl-C is exit 130 and one line from the first statement of this module on. Inside
 main() it is the usual KeyboardInterrupt, so `finally` blocks run and transactions roll

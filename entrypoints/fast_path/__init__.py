@@ -20,6 +20,10 @@ _READERS = {
 
 def answer(arguments: list[str]) -> int | None:
     """The exit code when a fast path answered `arguments`; None when the full CLI must."""
+    if not arguments or arguments[-1] in ("--help", "-h", "--version"):
+        from code_mesh.entrypoints.fast_path.help import print_help_or_version
+
+        return print_help_or_version(arguments)
     if arguments[:2] == ["auth", "token"]:
         from code_mesh.entrypoints.fast_path.token import print_fresh_token
 
