@@ -25,19 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     except CodeMeshError as error:
         print(f"error: {error.one_line()}", file=sys.stderr)
         return 1
-    current = index.read_text(encoding="utf-8") if index.exists() else None
-    if options.check:
-        if current != text:
-            print(
-                f"{index} is out of date: run python -m code_mesh.catalog {options.directory}",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    if current != text:
-        index.write_text(text, encoding="utf-8")
-        print(f"wrote {index}")
-    return 0
+    from code_mesh.adapters.files.generated_file import write_or_check
+
+    return write_or_check(index, text, options.check, f"python -m code_mesh.catalog {options.directory}")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from code_mesh.entrypoints.exec_arguments import ExecArguments
 from code_mesh.entrypoints.exec_process import replace_this_process
 from code_mesh.entrypoints.output import notice, say, warn
 from code_mesh.entrypoints.project import project_accounts
-from code_mesh.entrypoints.render_exec import dry_run_json, dry_run_lines
+from code_mesh.entrypoints.render_exec import dry_run_output, nested_note
 
 Requested = tuple[ProviderId, AccountName | None]
 _NAME_THEM = (
@@ -69,10 +69,7 @@ def exec_command(arguments: ExecArguments) -> int:
     requested = _requested(arguments, project, config)
     nested = environ.get(EXEC_MARKER)
     if nested is not None:
-        notice(
-            "code-mesh: note: running inside another `code-mesh exec` "
-            f"(it handed over: {nested or 'nothing'}); this one hands over only what it is given"
-        )
+        notice(nested_note(nested))
     not_started = "nothing was run" if arguments.dry_run else f"{_shown(arguments.command)} was not started"
     summaries = _Summaries()
     handovers: list[HandOver] = []
@@ -102,11 +99,8 @@ def exec_command(arguments: ExecArguments) -> int:
         ) from None
     marker = handed_over(handovers)
     if arguments.dry_run:
-        if arguments.json:
-            say(dry_run_json(actions))
-        else:
-            for line in dry_run_lines(actions, marker):
-                say(line)
+        for line in dry_run_output(actions, marker, arguments.json):
+            say(line)
         return 0
     for line in lasting:
         notice(line)

@@ -59,19 +59,15 @@ def exec_command(context: ReadContext, arguments: list[str]) -> int:
 
     nested = environ.get(EXEC_MARKER)
     if nested is not None:
-        notice(
-            "code-mesh: note: running inside another `code-mesh exec` "
-            f"(it handed over: {nested or 'nothing'}); this one hands over only what it is given"
-        )
+        from code_mesh.entrypoints.render_exec import nested_note
+
+        notice(nested_note(nested))
     if parsed.dry_run:
         from code_mesh.entrypoints.output import say
-        from code_mesh.entrypoints.render_exec import dry_run_json, dry_run_lines
+        from code_mesh.entrypoints.render_exec import dry_run_output
 
-        if parsed.json:
-            say(dry_run_json(actions))
-        else:
-            for line in dry_run_lines(actions, marker):
-                say(line)
+        for line in dry_run_output(actions, marker, parsed.json):
+            say(line)
         return 0
     for line in lasting:
         notice(line)

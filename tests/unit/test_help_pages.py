@@ -16,7 +16,7 @@ def test_the_stored_help_pages_match_what_cyclopts_renders() -> None:
     """A help text, an option or a catalog method changed without regenerating help_pages.py."""
     expected = write_help_pages.render_module(write_help_pages.render_pages())
     assert HELP_PAGES_FILE.read_text(encoding="utf-8") == expected, (
-        f"help_pages.py is out of date: run `{write_help_pages.COMMAND}` in the repository"
+        f"help_pages.py is out of date: run `{write_help_pages.COMMAND} entrypoints/` in the repository"
     )
 
 
