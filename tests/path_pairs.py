@@ -132,6 +132,7 @@ class Pair:
     """The same command forced to the full CLI."""
     before: TreeState
     after_fast: TreeState
+    after_full: TreeState
 
 
 def run_pair(
@@ -145,7 +146,7 @@ def run_pair(
     shutil.rmtree(world)
     shutil.copytree(snapshot, world, symlinks=True)
     full = run_once(full_path_command(arguments), environ, cwd)
-    return Pair(fast, full, before, after_fast)
+    return Pair(fast, full, before, after_fast, tree_state(world))
 
 
 def set_expiries(code_mesh_home: Path, expiries: Mapping[tuple[str, str], int]) -> None:

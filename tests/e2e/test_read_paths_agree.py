@@ -34,6 +34,7 @@ from code_mesh.adapters.crypto.key_list import format_key_list, key_id
 from path_pairs import (
     LAUNCHER,
     Pair,
+    TreeState,
     base_environment,
     child_environment,
     full_path_command,
@@ -437,7 +438,10 @@ def pairs(
     """Both runs of every case this session selected, two cases at a time."""
     wanted = {BY_ID[item.callspec.params["one"].id] for item in request.session.items
               if hasattr(item, "callspec") and isinstance(item.callspec.params.get("one"), Case)}  # fmt: skip
-    if any(item.name.startswith("test_no_fast_answer") for item in request.session.items):
+    if any(
+        item.name.startswith(("test_no_fast_answer", "test_a_fast_path_that_hands_over"))
+        for item in request.session.items
+    ):
         wanted = set(CASES)
     worlds, directory = tmp_path_factory.mktemp("worlds"), tmp_path_factory.mktemp("pairs")
     built: dict[str, Path] = {}
@@ -501,6 +505,26 @@ def test_no_fast_answer_writes_anything(pairs: dict[str, Pair | BaseException]) 
     wrote = {case_id: sorted(set(pair.before.items()) ^ set(pair.after_fast.items()))
              for case_id, pair in answered.items() if pair.before != pair.after_fast}  # fmt: skip
     assert wrote == {}
+
+
+def shape(state: TreeState) -> dict[str, tuple[int, str | None]]:
+    """A world's files and modes, and the content of every file but the store's: a store the full
+    path creates holds the moment it was made."""
+    return {
+        path: (mode, None if path.endswith("auth.db") else digest) for path, (mode, digest) in state.items()
+    }
+
+
+def test_a_fast_path_that_hands_over_has_written_nothing(pairs: dict[str, Pair | BaseException]) -> None:
+    """Whatever a fast path tried before it handed over wrote nothing: when the full CLI answered
+    the installed command, the world is as the forced full path leaves it (the same files, modes
+    and contents)."""
+    handed_over = {case_id: pair for case_id, pair in pairs.items()
+                   if isinstance(pair, Pair) and not pair.fast.answered_fast}  # fmt: skip
+    assert handed_over
+    differ = {case_id: sorted(set(shape(pair.after_fast).items()) ^ set(shape(pair.after_full).items()))
+              for case_id, pair in handed_over.items() if shape(pair.after_fast) != shape(pair.after_full)}  # fmt: skip
+    assert differ == {}
 
 
 READ_PATHS = {
