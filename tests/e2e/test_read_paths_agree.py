@@ -8,12 +8,19 @@ and stderr must be the same byte for byte; for a real `exec`, the environment CO
 
 Each run also says which path answered (whether cyclopts was imported). Cases marked
 `fast=True` must be answered by a fast path: key-file protection, a current store, no
-config.toml, no project file, no CODE_MESH_DEBUG, and nothing to write (no refresh, no
-migration, no narrowing). Other cases may go either way and must agree whichever does.
+config.toml, no project file (but for `auth list`, which ignores them), no CODE_MESH_DEBUG, and
+nothing to write (no refresh, no migration, no narrowing). Other cases may go either way and
+must agree whichever does. A fast path that answered must have written nothing; one that handed
+over must leave the world as the full path alone does.
+
+Both runs of a case start from the same copy of its world, at the same path (the store's path is
+part of the output), restored between them: for a fresh home, where the full path creates the
+store, neither run sees what the other made, so the order does not favour either one. OAuth
+expiry times are set when the case starts, 30 s from a change of the words `auth status` shows.
 
 The worlds (the user's home, the code-mesh home and project directories below it) are built once
-per module through the CLI and copied for each case; all pairs run up front, two at a time, so
-the module stays well under a minute.
+per module through the CLI and copied for each case; all pairs run up front, as many at a time as
+there are cores, so the module stays under a minute on two.
 """
 
 from __future__ import annotations
@@ -468,6 +475,7 @@ def pair_of(pairs: dict[str, Pair | BaseException], one: Case) -> Pair:
 
 @pytest.mark.parametrize("one", [pytest.param(c, id=c.id) for c in CASES])
 def test_fast_and_full_paths_answer_alike(pairs: dict[str, Pair | BaseException], one: Case) -> None:
+    """The same exit code, stdout and stderr (and for a real exec, the same environment for COMMAND)."""
     pair = pair_of(pairs, one)
     assert not pair.full.answered_fast, "main(fast=False) ran the full CLI"
     if one.runs_command:
