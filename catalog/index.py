@@ -41,3 +41,6 @@ FACTS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[object, ...]
     "openrouter": ("OpenRouter", ("OPENROUTER_API_KEY",), ("api-key",), (("OPENROUTER_API_KEY",), (), (), "access_token")),
     "xai": ("xAI", ("XAI_API_KEY",), ("api-key",), (("XAI_API_KEY",), (), (), "access_token")),
 }
+
+# A stored provider of no catalog file (no config.toml): the same fields, for any id
+CUSTOM: tuple[str, tuple[str, ...], tuple[str, ...], tuple[object, ...]] = ("custom-provider", (), ("api-key",), ((), (), (), "access_token"))

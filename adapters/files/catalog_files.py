@@ -13,6 +13,8 @@ from typing import Any
 from code_mesh import catalog as catalog_package
 from code_mesh.adapters.files.provider_table import read_provider_table
 from code_mesh.adapters.files.toml_text import read_toml
+from code_mesh.domain.identifiers import ProviderId
+from code_mesh.domain.providers import ProviderEntry, provider_entry
 from code_mesh.domain.rules import is_valid_identifier
 
 CATALOG_DIR = Path(catalog_package.__file__).parent
@@ -63,8 +65,7 @@ def _literal(value: object) -> str:
 def render_index(catalog: CatalogFiles) -> str:
     """The text of index.py for `catalog`: each provider's environment variables (first wins), and
     the facts the read paths use, as the full path's ProviderEntry has them (no config.toml)."""
-    from code_mesh.domain.identifiers import ProviderId
-    from code_mesh.domain.providers import MAIN_PROVIDERS, provider_entry
+    from code_mesh.domain.providers import MAIN_PROVIDERS
 
     ids = catalog.ids()
     entries = [provider_entry(ProviderId(p), catalog.table(p) or {}, None) for p in ids]
@@ -79,11 +80,18 @@ def render_index(catalog: CatalogFiles) -> str:
     )
     lines.append("FACTS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[object, ...]]] = {\n")
     for entry in entries:
-        facts = entry.exec
-        exec_facts = (facts.api_key, facts.oauth, facts.oauth_unset, facts.oauth_token_field)
-        lines.append(
-            f'    "{entry.id}": ({_literal(entry.name)}, {_literal(entry.env)}, {_literal(entry.methods)}, '
-            f"{_literal(exec_facts)}),\n"
-        )
-    lines.append("}\n")
+        lines.append(f'    "{entry.id}": {_facts_literal(entry)},\n')
+    lines.append("}\n\n")
+    # A provider no catalog file and no config.toml describes (an auth.json import may store one):
+    # what provider_entry makes of it, its id standing in for the name.
+    custom = provider_entry(ProviderId("custom-provider"), None, None)
+    lines.append("# A stored provider of no catalog file (no config.toml): the same fields, for any id\n")
+    kind = "tuple[str, tuple[str, ...], tuple[str, ...], tuple[object, ...]]"
+    lines.append(f"CUSTOM: {kind} = {_facts_literal(custom)}\n")
     return "".join(lines)
+
+
+def _facts_literal(entry: ProviderEntry) -> str:
+    facts = entry.exec
+    exec_facts = (facts.api_key, facts.oauth, facts.oauth_unset, facts.oauth_token_field)
+    return _literal((entry.name, entry.env, entry.methods, exec_facts))

@@ -38,13 +38,19 @@ def known_providers() -> tuple[str, ...]:
     return index.PROVIDERS
 
 
-def catalog_facts(provider: str) -> ProviderFacts | None:
-    """The provider's facts, or None when the index does not hold it."""
+def catalog_facts(provider: str, stored: bool = False) -> ProviderFacts | None:
+    """The provider's facts, or None when the index does not hold it; with `stored`, a provider of
+    no catalog file that the store holds gets what provider_entry makes of such a provider
+    (the index's CUSTOM row, its id as its name; never an alias, which the full path maps)."""
     from code_mesh.catalog import index
+    from code_mesh.domain.rules import PROVIDER_ALIASES, is_valid_identifier
 
     facts = index.FACTS.get(provider)
+    in_catalog = facts is not None
     if facts is None:
-        return None
+        if not (stored and is_valid_identifier(provider) and provider not in PROVIDER_ALIASES):
+            return None
+        facts = (provider, *index.CUSTOM[1:])
     name, env, methods, (api_key, oauth, oauth_unset, token_field) = facts
     exec_variables = ExecVariables(api_key, oauth, oauth_unset, token_field)
-    return ProviderFacts(provider, name, env, methods, exec_variables)
+    return ProviderFacts(provider, name, env, methods, exec_variables, in_catalog)

@@ -43,8 +43,7 @@ def exec_command(context: ReadContext, arguments: list[str]) -> int:
     secrets: dict[str, str] = {}
     lasting: list[str] = []
     for provider, account in requested:
-        facts = _facts(provider)
-        handover, secret, lasts = _hand_over(context, facts, account, project, now)
+        handover, secret, lasts = _hand_over(context, provider, account, project, now)
         handovers.append(handover)
         secrets[provider] = secret
         if lasts:
@@ -105,32 +104,29 @@ def _requested(providers: tuple[str, ...], project: ProjectAccounts | None) -> l
     return requested
 
 
-def _facts(provider: str) -> ProviderFacts:
-    from code_mesh.adapters.files.catalog_index import catalog_facts
-
-    facts = catalog_facts(provider)
-    if facts is None:
-        raise HandOver
-    return facts
-
-
 def _hand_over(
     context: ReadContext,
-    facts: ProviderFacts,
+    provider: str,
     account: str | None,
     project: ProjectAccounts | None,
     now: float,
 ) -> tuple[Handed, str, str | None]:
     """One provider's hand-over, as commands/exec_.py's _hand_over decides it for a fresh credential."""
+    from code_mesh.adapters.files.catalog_index import catalog_facts
     from code_mesh.application.credential_choice import choose_credential
     from code_mesh.application.exec_plan import HandOver as Handed
     from code_mesh.application.exec_plan import exec_variables
     from code_mesh.domain.rules import header_safe
 
     environ = context.environ
+    facts = catalog_facts(provider)
     summaries: list[CredentialSummary] = []
-    if account is not None or not facts.variable_set(environ):
+    if facts is None or account is not None or not facts.variable_set(environ):
         summaries = context.store().summaries(environ)
+    if facts is None:  # a stored provider of no catalog file; an alias or a typo hands over
+        facts = catalog_facts(provider, any(summary.provider == provider for summary in summaries))
+        if facts is None:
+            raise HandOver
     choice = choose_credential(facts.id, account, facts.env, environ, project, summaries)
     if not choice.found:
         raise HandOver

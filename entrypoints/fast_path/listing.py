@@ -12,6 +12,10 @@ import time
 
 from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from code_mesh.domain.provider_facts import ProviderFacts
+
 _FORMS = ([], ["--json"])
 
 
@@ -25,9 +29,16 @@ def list_credentials(context: ReadContext, arguments: list[str]) -> int:
 
     store = context.store()
     now = time.time()
-    rows = credential_rows(
-        store.summaries(context.environ), context.environ, now, known_providers(), catalog_facts
-    )
+    summaries = store.summaries(context.environ)
+    stored = {summary.provider for summary in summaries}
+
+    def entry_of(provider: str) -> ProviderFacts:
+        facts = catalog_facts(provider, provider in stored)
+        if facts is None:
+            raise HandOver
+        return facts
+
+    rows = credential_rows(summaries, context.environ, now, known_providers(), entry_of)
     if any(row.status is Status.LOCKED for row in rows):
         raise HandOver  # the way out depends on the key's keeper: the full path says it
     location = os.path.join(context.home, "auth.db")

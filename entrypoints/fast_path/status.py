@@ -15,6 +15,9 @@ from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from code_mesh.domain.credential_summary import CredentialSummary
     from code_mesh.domain.provider_facts import ProviderFacts
 
 
@@ -27,12 +30,13 @@ def _options(arguments: list[str], positional: int) -> tuple[list[str], bool]:
     return words, json
 
 
-def _facts(provider: str) -> ProviderFacts:
-    """A catalog provider's facts; an alias, a typo or a provider of no catalog file: HandOver
-    (the full path maps it, suggests one, or says what it does not know)."""
+def _facts(provider: str, stored: Iterable[CredentialSummary] = ()) -> ProviderFacts:
+    """A catalog provider's facts, or a stored provider's of no catalog file; an alias, a typo
+    or an unknown provider with nothing stored: HandOver (the full path maps it, suggests one,
+    or says what it does not know)."""
     from code_mesh.adapters.files.catalog_index import catalog_facts
 
-    facts = catalog_facts(provider)
+    facts = catalog_facts(provider, any(summary.provider == provider for summary in stored))
     if facts is None:
         raise HandOver
     return facts
@@ -47,9 +51,9 @@ def status(context: ReadContext, arguments: list[str]) -> int:
 
     words, json = _options(arguments, 1)
     environ = context.environ
-    named = _facts(words[0]).id if words else None
     project = context.project()
     summaries = context.store().summaries(environ)
+    named = _facts(words[0], summaries).id if words else None
     now = time.time()
     if named is not None:
         providers = [named]
@@ -59,7 +63,7 @@ def status(context: ReadContext, arguments: list[str]) -> int:
         providers = providers_to_show(known, summaries, with_variable, project)
     blocks = []
     for provider in providers:
-        facts = _facts(provider)
+        facts = _facts(provider, summaries)
         choice = choose_credential(provider, None, facts.env, environ, project, summaries)
         blocks.append(provider_status(facts.name, choice, now))
     if not blocks or any(block.status is Status.LOCKED for block in blocks):
@@ -87,12 +91,15 @@ def which(context: ReadContext, arguments: list[str]) -> int:
     words, json = _options(arguments, 1)
     if not words:
         raise HandOver
-    facts = _facts(words[0])
+    from code_mesh.adapters.files.catalog_index import catalog_facts
+
     environ = context.environ
-    project = context.project()
+    facts = catalog_facts(words[0])
     summaries = []
-    if facts.variable_set(environ) is None:  # a variable answers without the store
-        summaries = context.store().summaries(environ, facts.id)
+    if facts is None or facts.variable_set(environ) is None:  # a variable answers without the store
+        summaries = context.store().summaries(environ, words[0])
+        facts = _facts(words[0], summaries)
+    project = context.project()
     choice = choose_credential(facts.id, None, facts.env, environ, project, summaries)
     context.say_warnings()
     if json:
