@@ -143,7 +143,7 @@ def _hand_over(
 def _stored(
     context: ReadContext, facts: ProviderFacts, choice: CredentialChoice, now: float
 ) -> tuple[Handed, str, str | None]:
-    from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
+    from code_mesh.adapters.store.sqlite_reader import SqliteTokenReader
     from code_mesh.application.exec_plan import (
         DEFAULT_MIN_LIFETIME_SECONDS,
         exec_variables,

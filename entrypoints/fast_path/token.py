@@ -74,7 +74,7 @@ def _fresh_token(arguments: list[str]) -> str | None:
         if _may_name_another_store(home):
             return None  # a team store, or reads audited ([store], [audit]): the full path decides
         # Imported only when no environment variable answered: sqlite3 is the biggest cost here.
-        from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
+        from code_mesh.adapters.store.sqlite_reader import SqliteTokenReader
 
         return SqliteTokenReader(os.path.abspath(os.path.expanduser(home)), os.environ).read(
             provider, account

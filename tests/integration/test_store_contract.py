@@ -23,7 +23,7 @@ from code_mesh.adapters.store.memory_store import InMemoryCredentialStore
 from code_mesh.adapters.store.postgres_connect import display_url, make_team_engine, team_url
 from code_mesh.adapters.store.schema_migrator import ensure_schema
 from code_mesh.adapters.store.sql_store import SqlCredentialStore
-from code_mesh.adapters.store.sqlite_token_reader import SqliteTokenReader
+from code_mesh.adapters.store.sqlite_reader import SqliteTokenReader
 from code_mesh.adapters.store.store_meta import KEYFILE
 from code_mesh.adapters.store.team_schema import migrate_team_store
 from code_mesh.application.ports import CredentialStore
