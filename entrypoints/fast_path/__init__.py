@@ -23,7 +23,9 @@ def answer(arguments: list[str]) -> int | None:
     if not arguments or arguments[-1] in ("--help", "-h", "--version"):
         from code_mesh.entrypoints.fast_path.help import print_help_or_version
 
-        return print_help_or_version(arguments)
+        code = print_help_or_version(arguments)
+        if code is not None:
+            return code  # else not a help page: `exec -- claude --help` is COMMAND's own
     if arguments[:2] == ["auth", "token"]:
         from code_mesh.entrypoints.fast_path.token import print_fresh_token
 

@@ -274,6 +274,8 @@ CASES = [
     case("exec-true", "plain", "exec", "--provider", "openai", "--", "true", fast=True),
     case("exec-exit-code", "plain", "exec", "--provider", "openai", "--", "sh", "-c", "exit 3", fast=True),
     case("exec-not-found", "plain", "exec", "--provider", "openai", "--", "no-such-command-7f3a", fast=True),
+    # COMMAND's own --help is not a help page of code-mesh's: exec still takes its fast path.
+    case("exec-command-help", "plain", "exec", "--provider", "openai", "--", "sh", "-c", "echo $1", "sh", "--help", fast=True),
     case("token", "plain", "auth", "token", "openai", fast=True),
     case("token-account", "plain", "auth", "token", "openai", "--account", "work", fast=True),
     case("token-account-equals", "plain", "auth", "token", "openai", "--account=work", fast=True),
