@@ -115,8 +115,12 @@ def run(launcher: Launcher, home: Path) -> CliRunner:
     """`code-mesh ARGS` in a fresh real process forked by the launcher, `home` as CODE_MESH_HOME."""
 
     def command(
-        *arguments: str, input: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+        *arguments: str,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        home_override: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return launcher.cli(home, *arguments, input=input, env=env, cwd=cwd)
+        return launcher.cli(home_override or home, *arguments, input=input or "", env=env, cwd=cwd)
 
     return command

@@ -10,8 +10,6 @@ import getpass
 import json
 import os
 import sqlite3
-import subprocess
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,6 @@ from e2e.test_team_store import team_env
 from anthropic_login import configure_anthropic, log_in_to_anthropic
 from cli_process import write_config
 from conftest import CliRunner
-from launcher import Launcher
 from postgres_server import ADMIN, Cluster
 from servers.fake_anthropic import FakeAnthropic
 from unprivileged import NOBODY, run_unprivileged, unprivileged_home
@@ -31,22 +28,9 @@ OPENAI_KEY = "sk-audit-openai-9a0b1c"
 IMPORTED_KEY = "sk-audit-imported-2d3e4f"
 
 
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as running:
-        yield running
-
-
 @pytest.fixture
-def cli(launcher: Launcher, home: Path) -> CliRunner:
-    def run(
-        *arguments: str,
-        input: str | None = None,
-        env: Mapping[str, str] | None = None,
-        home_override: Path | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        return launcher.cli(home_override or home, *arguments, input=input or "", env=env)
-
+def cli(run: CliRunner) -> CliRunner:
+    """Each command in a fresh real process forked by the shared launcher (conftest's `run`)."""
     return run
 
 

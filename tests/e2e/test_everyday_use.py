@@ -16,7 +16,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,6 @@ from cli_process import write_config
 from code_mesh.adapters.files.catalog_files import CatalogFiles
 from code_mesh.application.settings import Settings
 from conftest import CliRunner, clean_environment
-from launcher import Launcher
 from pty_session import HIDDEN_PROMPT, Spawner, listed, sessions, store_key, stored_token
 
 KEY = "sk-proj-Q7vR2mX9kL4pW8nT3cY6bH1dZ5"
@@ -35,23 +34,10 @@ OLD_KEY = "sk-everyday-old-4c1e"
 PIPE_HINT = 'printf %s "$KEY" | code-mesh auth login {provider} --with-key'
 
 
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as started:
-        yield started
-
-
 @pytest.fixture
-def cli(launcher: Launcher, home: Path) -> CliRunner:
-    """`code-mesh ARGS` in a fresh real process, forked by the launcher (tests/launcher.py) to
-    spare each one the interpreter's start-up."""
-
-    def command(
-        *arguments: str, input: str | None = None, env: Mapping[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return launcher.cli(home, *arguments, input=input or "", env=env)
-
-    return command
+def cli(run: CliRunner) -> CliRunner:
+    """Each command in a fresh real process forked by the shared launcher (conftest's `run`)."""
+    return run
 
 
 @pytest.fixture

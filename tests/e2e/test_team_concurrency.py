@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -21,12 +20,6 @@ from launcher import Launcher
 from postgres_server import ADMIN, HOST, PORT, Cluster
 from servers.fake_anthropic import FakeAnthropic
 from storm import Command
-
-
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as running:
-        yield running
 
 
 def make_due(postgres: Cluster, database: str, seconds_left: int = 60) -> None:

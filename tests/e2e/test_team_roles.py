@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import psycopg
@@ -15,7 +13,6 @@ from e2e.test_team_store import team_env
 from anthropic_login import configure_anthropic, log_in_to_anthropic
 from cli_checks import assert_one_error_line
 from conftest import CliRunner
-from launcher import Launcher
 from postgres_server import HOST, PORT, Cluster
 from servers.fake_anthropic import FakeAnthropic
 
@@ -30,22 +27,9 @@ def readme_grants(role: str) -> list[str]:
     return [re.sub(r"\bci_reader\b", f'"{role}"', s) for s in statements if not s.startswith("CREATE ROLE")]
 
 
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as running:
-        yield running
-
-
 @pytest.fixture
-def cli(launcher: Launcher, home: Path) -> CliRunner:
-    def run(
-        *arguments: str,
-        input: str | None = None,
-        env: Mapping[str, str] | None = None,
-        home_override: Path | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        return launcher.cli(home_override or home, *arguments, input=input or "", env=env)
-
+def cli(run: CliRunner) -> CliRunner:
+    """Each command in a fresh real process forked by the shared launcher (conftest's `run`)."""
     return run
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ import pytest
 from cli_checks import assert_one_error_line
 from code_mesh.adapters.crypto.key_list import format_key_list, key_id
 from conftest import CliRunner
-from launcher import Launcher
 from postgres_server import ADMIN, HOST, PORT, Cluster
 
 OPENAI_KEY = "sk-team-openai-3c1f9e"
@@ -50,24 +47,9 @@ def database(postgres: Cluster) -> str:
     return postgres.database()
 
 
-@pytest.fixture(scope="module")
-def launcher() -> Iterator[Launcher]:
-    with Launcher() as running:
-        yield running
-
-
 @pytest.fixture
-def cli(launcher: Launcher, home: Path) -> CliRunner:
-    """The `cli` fixture's commands, each a fresh process forked from the launcher (no start-up)."""
-
-    def run(
-        *arguments: str,
-        input: str | None = None,
-        env: Mapping[str, str] | None = None,
-        home_override: Path | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        return launcher.cli(home_override or home, *arguments, input=input or "", env=env)
-
+def cli(run: CliRunner) -> CliRunner:
+    """Each command in a fresh real process forked by the shared launcher (conftest's `run`)."""
     return run
 
 
