@@ -95,6 +95,11 @@ _PIECE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _SEPARATORS = frozenset("_-.+~/")
 _MIN_AFTER_PREFIX = 12
 """A prefix alone is not enough: `xai-proxy` is a fine provider id, `xai-9fK2…` is a key."""
+_SHORT_TAIL_PREFIXES = ("sk-", "gho_", "ghp_", "ghu_", "ghs_", "ghr_", "github_pat_", "gsk_")
+"""Prefixes no provider id or account name starts with, where a short tail with a digit or a
+capital is already a key: LiteLLM's documented master key is `sk-1234`, and test keys such
+as `sk-test-123` are what people paste first. `sk-doctor` (no digit) stays a word."""
+_MIN_AFTER_SHORT_PREFIX = 4
 _MIN_RANDOM_SEGMENT = 16
 _MIN_RANDOM_WORD = 24
 
@@ -125,11 +130,13 @@ def _segments(piece: str) -> list[str]:
 def _is_secret_piece(piece: str) -> bool:
     for prefix in SECRET_PREFIXES:
         rest = piece[len(prefix) :]
-        if (
-            piece.startswith(prefix)
-            and len(rest) >= _MIN_AFTER_PREFIX
-            and any(c.isdigit() or c.isupper() for c in rest)
-        ):
+        if not piece.startswith(prefix):
+            continue
+        short_tail = prefix in _SHORT_TAIL_PREFIXES
+        if short_tail and len(rest) >= _MIN_AFTER_PREFIX:
+            return True  # `sk-proj-abcdefghijklmnop`: a made-up key is still a key
+        shortest = _MIN_AFTER_SHORT_PREFIX if short_tail else _MIN_AFTER_PREFIX
+        if len(rest) >= shortest and any(c.isdigit() or c.isupper() for c in rest):
             return True
     # Random text mixes letters and digits, or upper and lower case, in long stretches; names,
     # paths and model ids do not (`claude-3-5-sonnet-20241022` is short words and a date).

@@ -50,11 +50,25 @@ def _secret_given(line: str) -> str | None:
     return secret_argument_error(_login_provider(_arguments)).one_line()
 
 
+def _usage_words(error: CycloptsError) -> str:
+    """cyclopts' message, except where its words are its own jargon: `Unused Tokens: ['x']` is an
+    argument the command does not take; an unknown "command" that starts with `-` is an option."""
+    from cyclopts.exceptions import UnknownCommandError, UnusedCliTokensError
+
+    unused = error.unused_tokens or []
+    command = " ".join(["code-mesh", *(error.command_chain or ())])
+    if isinstance(error, UnusedCliTokensError) and unused:
+        return f"`{command}` takes no argument {' '.join(unused)!r} here"
+    if isinstance(error, UnknownCommandError) and unused and unused[0].startswith("-"):
+        return f"`{command}` has no option {unused[0]}"
+    return str(error)
+
+
 def _one_line_usage_error(error: CycloptsError) -> object:
     """cyclopts draws a multi-line panel; SPEC asks for one short line."""
     from rich.text import Text
 
-    message = " ".join(str(error).split())
+    message = " ".join(_usage_words(error).split())
     line = _secret_given(message) or f"{message} (see `code-mesh --help`)"
     return Text(f"code-mesh: error: {shown(line)}")
 

@@ -518,3 +518,18 @@ def test_auth_list_fits_80_columns(cli: CliRunner, home: Path) -> None:
         assert len(table) >= 6 and table[0].startswith("PROVIDER")
         assert max(len(line) for line in table) <= 80, "\n".join(table)
         assert "github-copilot" in listing.stdout and "59m" in listing.stdout
+
+
+def test_an_extra_argument_or_unknown_option_is_said_in_plain_words(cli: CliRunner) -> None:
+    """cyclopts' own jargon (`Unused Tokens: ['extra']`, an unknown "command" `--bogus`) is said as
+    what it is: an argument the command does not take, an option it does not have."""
+    extra = cli("auth", "list", "extra")
+    assert extra.returncode == 2
+    assert extra.stderr.strip() == (
+        "code-mesh: error: `code-mesh auth list` takes no argument 'extra' here (see `code-mesh --help`)"
+    )
+    bogus = cli("--bogus")
+    assert bogus.returncode == 2
+    assert "`code-mesh` has no option --bogus" in bogus.stderr and "command" not in bogus.stderr
+    key = cli("auth", "list", "sk-test-123")
+    assert key.returncode == 2 and "sk-test-123" not in key.stderr + key.stdout

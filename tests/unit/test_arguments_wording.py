@@ -20,6 +20,11 @@ def _random(length: int, alphabet: str = string.ascii_letters + string.digits, s
     [
         "sk-proj-AbC123xyz9876543210",
         "sk-ant-api03-abcdefGHIJ1234",
+        "sk-1234",  # LiteLLM's documented master key
+        "sk-test-123",  # what a new user pastes first (found trying the README as one)
+        "sk-12345678",
+        "sk-proj-abcdefghijklmnopqrstuv",  # made up, all lower case: still a key
+        "ghp_Ab12",
         "ghp_" + _random(36),
         "gho_" + _random(36),
         "ghu_" + _random(36),
