@@ -35,6 +35,9 @@ class EncodedAuthFile:
     text: str
     written: int
     left_out: tuple[str, ...] = ()
+    """Custom credentials the format has no shape for."""
+    not_active: tuple[str, ...] = ()
+    """Accounts other than the active one, in a format that holds one per provider (opencode's)."""
 
 
 class AuthFileCodec(Protocol):

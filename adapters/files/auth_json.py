@@ -304,7 +304,10 @@ class OpencodeFormat:
         if "://" in key:
             url = key
             provider_text = (urlsplit(key).hostname or "").lower()
-        provider = _identifier(ProviderId, provider_text, where)
+        # Another tool's id (`github` for Copilot) is mapped as in the Code Mesh format: stored
+        # under it, a credential no command could name (each maps `github` to github-copilot).
+        written_as = provider_text if provider_text in PROVIDER_ALIASES else None
+        provider = _identifier(ProviderId, PROVIDER_ALIASES.get(provider_text, provider_text), where)
         kind = fields.string("type")
         credential: Credential
         if kind == "api":
@@ -330,13 +333,15 @@ class OpencodeFormat:
             credential = _build(where, lambda: Custom(data))
         else:
             raise _fail(where, f"unknown type {one_line(repr(kind), 40)} (expected api, oauth or wellknown)")
-        return AuthFileEntry(provider, DEFAULT, credential, False, True)
+        return AuthFileEntry(provider, DEFAULT, credential, False, True, written_as)
 
     def encode(self, credentials: list[StoredCredential]) -> EncodedAuthFile:
         document: dict[str, dict[str, Any]] = {}
         left_out: list[str] = []
+        not_active: list[str] = []
         for stored in sorted(credentials, key=lambda c: c.provider):
             if not stored.active:
+                not_active.append(f"{stored.provider}:{stored.account}")
                 continue
             credential = stored.credential
             key = str(stored.provider)
@@ -367,7 +372,8 @@ class OpencodeFormat:
                 continue
             document[key] = entry
         # opencode skips a top-level entry it cannot read as a credential, as it skips this one.
-        return EncodedAuthFile(_dump({WRITTEN_BY: WRITER, **document}), len(document), tuple(left_out))
+        text = _dump({WRITTEN_BY: WRITER, **document})
+        return EncodedAuthFile(text, len(document), tuple(left_out), tuple(not_active))
 
 
 FORMATS: dict[str, CodeMeshFormat | OpencodeFormat] = {

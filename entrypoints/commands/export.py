@@ -39,6 +39,11 @@ def export(
         warn(f"the export was not recorded in the audit log: {exported.unaudited.message}")
     for label in encoded.left_out:
         warn(f"{label} left out: the {format} format has no place for this custom credential")
+    if encoded.not_active:
+        warn(
+            f"{', '.join(encoded.not_active)} left out: the {format} format holds one account per provider, "
+            "the active one (`code-mesh auth switch` chooses it)"
+        )
     if output == "-":
         sys.stdout.write(encoded.text)
         sys.stdout.flush()

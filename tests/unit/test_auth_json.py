@@ -142,6 +142,7 @@ def test_opencode_export_writes_active_accounts_and_says_what_it_left_out() -> N
     assert document["x"] == {"type": "oauth", "refresh": "", "access": "only-access", "expires": 0}
     assert "azure" not in document
     assert encoded.left_out == ("azure:default",)
+    assert encoded.not_active == ("openai:default",), "one account per provider: the others are said"
     assert (
         entries_by_label(OPENCODE.decode(encoded.text))["corp.example:default"].credential
         == STORE[4].credential
@@ -249,3 +250,17 @@ def test_new_other_accounts_rank_below_the_account_that_stays_active() -> None:
         ),
     )
     assert _accounts_in_activation_order(store, "openai") == ["kept", "z", "x", "y", "old"]
+
+
+@pytest.mark.parametrize("codec", [CodeMeshFormat(), OpencodeFormat()], ids=["code-mesh", "opencode"])
+def test_another_tools_id_is_mapped_in_either_format(codec: CodeMeshFormat | OpencodeFormat) -> None:
+    """`github` (the Code Mesh CLI's id for Copilot) is stored as github-copilot in both formats:
+    stored as `github`, no command could name it, since each maps `github` to github-copilot."""
+    if isinstance(codec, OpencodeFormat):
+        text = '{"github": {"type": "oauth", "refresh": "gho_x", "access": "tid", "expires": 0}}'
+    else:
+        text = (
+            '{"credentials": {"github": {"type": "oauth", "access_token": "tid", "refresh_token": "gho_x"}}}'
+        )
+    [entry] = codec.decode(text)
+    assert (entry.provider, entry.written_as) == ("github-copilot", "github")
