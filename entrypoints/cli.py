@@ -96,6 +96,7 @@ app = App(
 auth = App(
     name="auth",
     help="Log in to AI providers and manage stored credentials.",
+    help_epilogue=EXAMPLES[("auth",)],
 )
 app.command(auth)
 
@@ -115,9 +116,16 @@ _AUTH_COMMANDS = (
     ("status", "status:status", "Show the credential each provider would use here, and its state."),
     ("which", "which:which", "Say which credential a provider would use here, and why."),
 )
-key = App(name="key", help="Manage the key that encrypts stored secrets.")
+key = App(
+    name="key", help="Manage the key that encrypts stored secrets.", help_epilogue=EXAMPLES[("auth", "key")]
+)
 auth.command(key)
-key.command(f"{_COMMANDS}.key:rotate", name="rotate", help="Re-encrypt every secret under a new key.")
+key.command(
+    f"{_COMMANDS}.key:rotate",
+    name="rotate",
+    help="Re-encrypt every secret under a new key.",
+    help_epilogue=EXAMPLES[("auth", "key", "rotate")],
+)
 app.command(
     f"{_COMMANDS}.run:run",
     name="run",
@@ -137,9 +145,18 @@ app.command(
     help="Print a shell completion script (bash, zsh or fish).",
     help_epilogue=EXAMPLES[("completion",)],
 )
-store = App(name="store", help="Manage the credential store itself (a team store on PostgreSQL).")
+store = App(
+    name="store",
+    help="Manage the credential store itself (a team store on PostgreSQL).",
+    help_epilogue=EXAMPLES[("store",)],
+)
 app.command(store)
-store.command(f"{_COMMANDS}.store:migrate", name="migrate", help="Bring a team store's schema up to date.")
+store.command(
+    f"{_COMMANDS}.store:migrate",
+    name="migrate",
+    help="Bring a team store's schema up to date.",
+    help_epilogue=EXAMPLES[("store", "migrate")],
+)
 for name, target, summary in _AUTH_COMMANDS:
     auth.command(
         f"{_COMMANDS}.{target}",

@@ -49,9 +49,10 @@ PAGES: dict[tuple[str, ...], str] = {
         "│ which      Say which credential a provider would use here, and why.          │\n"
         "╰──────────────────────────────────────────────────────────────────────────────╯\n"
         "\n"
-        "Every command's --help has examples. Completion: code-mesh completion SHELL.\n"
-        "Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,\n"
-        "CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.\n"
+        "Examples:\n"
+        "  code-mesh auth login                  # pick a provider and a method\n"
+        "  code-mesh auth list\n"
+        "  code-mesh auth token openai\n"
     ),
     ("auth", "key"): (
         "Usage: code-mesh auth key COMMAND\n"
@@ -62,9 +63,9 @@ PAGES: dict[tuple[str, ...], str] = {
         "│ rotate  Re-encrypt every secret under a new key.                             │\n"
         "╰──────────────────────────────────────────────────────────────────────────────╯\n"
         "\n"
-        "Every command's --help has examples. Completion: code-mesh completion SHELL.\n"
-        "Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,\n"
-        "CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.\n"
+        "Examples:\n"
+        "  code-mesh auth key rotate\n"
+        '  printf %s "$NEW" | code-mesh auth key rotate --new-passphrase-stdin\n'
     ),
     ("auth", "key", "rotate"): (
         "Usage: code-mesh auth key rotate [OPTIONS]\n"
@@ -78,9 +79,11 @@ PAGES: dict[tuple[str, ...], str] = {
         "│                         does not exist).                                     │\n"
         "╰──────────────────────────────────────────────────────────────────────────────╯\n"
         "\n"
-        "Every command's --help has examples. Completion: code-mesh completion SHELL.\n"
-        "Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,\n"
-        "CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.\n"
+        "Examples:\n"
+        "  code-mesh auth key rotate             # seal every secret under a new key\n"
+        '  printf %s "$NEW" | code-mesh auth key rotate --new-passphrase-stdin\n'
+        "  code-mesh auth key rotate --new-key-file /run/secrets/code-mesh-key\n"
+        "The last two are for a team store: its new passphrase, or its new key file.\n"
     ),
     ("auth", "login"): (
         "Usage: code-mesh auth login [OPTIONS] [PROVIDER]\n"
@@ -271,9 +274,10 @@ PAGES: dict[tuple[str, ...], str] = {
         "│ --limit INT     At most this many rows. [default: 50]                        │\n"
         "╰──────────────────────────────────────────────────────────────────────────────╯\n"
         "\n"
-        "Every command's --help has examples. Completion: code-mesh completion SHELL.\n"
-        "Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,\n"
-        "CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.\n"
+        "Examples:\n"
+        "  code-mesh auth log\n"
+        "  code-mesh auth log --provider anthropic --since 7d\n"
+        "  code-mesh auth log --json --limit 500 | jq '.[] | select(.outcome != \"ok\")'\n"
     ),
     ("auth", "status"): (
         "Usage: code-mesh auth status [OPTIONS] [PROVIDER]\n"
@@ -293,8 +297,7 @@ PAGES: dict[tuple[str, ...], str] = {
         "Examples:\n"
         "  code-mesh auth status\n"
         "  code-mesh auth status anthropic --online\n"
-        "  code-mesh auth status --json | jq -r '.providers[] | select(.usable | not) | \n"
-        ".provider'\n"
+        "  code-mesh auth status --json | jq '.providers[] | select(.usable | not)'\n"
     ),
     ("auth", "which"): (
         "Usage: code-mesh auth which [OPTIONS] PROVIDER\n"
@@ -388,9 +391,9 @@ PAGES: dict[tuple[str, ...], str] = {
         "│ migrate  Bring a team store's schema up to date.                             │\n"
         "╰──────────────────────────────────────────────────────────────────────────────╯\n"
         "\n"
-        "Every command's --help has examples. Completion: code-mesh completion SHELL.\n"
-        "Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,\n"
-        "CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.\n"
+        "Examples:\n"
+        "  export CODE_MESH_DATABASE_URL=postgresql+psycopg://owner@db/team\n"
+        "  code-mesh store migrate\n"
     ),
     ("store", "migrate"): (
         "Usage: code-mesh store migrate\n"
@@ -398,8 +401,9 @@ PAGES: dict[tuple[str, ...], str] = {
         "Bring a team store's schema up to date.\n"
         "\n"
         "\n"
-        "Every command's --help has examples. Completion: code-mesh completion SHELL.\n"
-        "Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,\n"
-        "CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.\n"
+        "Examples:\n"
+        "  export CODE_MESH_DATABASE_URL=postgresql+psycopg://owner@db/team\n"
+        "  code-mesh store migrate               # once, as the database's owner\n"
+        "Only this command migrates a team store; a SQLite store migrates by itself.\n"
     ),
 }

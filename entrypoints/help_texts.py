@@ -25,6 +25,10 @@ EXAMPLES: dict[tuple[str, ...], str] = {
     (): """Every command's --help has examples. Completion: code-mesh completion SHELL.
 Environment: CODE_MESH_HOME (default ~/.code-mesh), CODE_MESH_CONFIG, NO_COLOR,
 CODE_MESH_PASSPHRASE, CODE_MESH_DEBUG=1 (as --debug), CODE_MESH_HTTP_TIMEOUT.""",
+    ("auth",): """Examples:
+  code-mesh auth login                  # pick a provider and a method
+  code-mesh auth list
+  code-mesh auth token openai""",
     ("auth", "login"): """Examples:
   code-mesh auth login                  # pick a provider and a method
   code-mesh auth login anthropic --method claude-max
@@ -66,10 +70,29 @@ In Claude Code's settings.json: "apiKeyHelper": "code-mesh auth token anthropic\
     ("auth", "status"): """Examples:
   code-mesh auth status
   code-mesh auth status anthropic --online
-  code-mesh auth status --json | jq -r '.providers[] | select(.usable | not) | .provider'""",
+  code-mesh auth status --json | jq '.providers[] | select(.usable | not)'""",
     ("auth", "which"): """Examples:
   code-mesh auth which anthropic
   code-mesh auth which openai --json | jq -r .source""",
+    ("auth", "log"): """Examples:
+  code-mesh auth log
+  code-mesh auth log --provider anthropic --since 7d
+  code-mesh auth log --json --limit 500 | jq '.[] | select(.outcome != "ok")'""",
+    ("auth", "key"): """Examples:
+  code-mesh auth key rotate
+  printf %s "$NEW" | code-mesh auth key rotate --new-passphrase-stdin""",
+    ("auth", "key", "rotate"): """Examples:
+  code-mesh auth key rotate             # seal every secret under a new key
+  printf %s "$NEW" | code-mesh auth key rotate --new-passphrase-stdin
+  code-mesh auth key rotate --new-key-file /run/secrets/code-mesh-key
+The last two are for a team store: its new passphrase, or its new key file.""",
+    ("store",): """Examples:
+  export CODE_MESH_DATABASE_URL=postgresql+psycopg://owner@db/team
+  code-mesh store migrate""",
+    ("store", "migrate"): """Examples:
+  export CODE_MESH_DATABASE_URL=postgresql+psycopg://owner@db/team
+  code-mesh store migrate               # once, as the database's owner
+Only this command migrates a team store; a SQLite store migrates by itself.""",
     ("exec",): """Examples:
   code-mesh exec --provider anthropic -- claude
   code-mesh exec --provider anthropic:work -- claude -p "Review this"
