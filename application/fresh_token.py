@@ -49,9 +49,9 @@ class TokenRecord:
 
 RecordReader = "Callable[[str, str | None], TokenRecord | None]"
 """The narrow read port: (provider, account or None for the active one) → record."""
-VariablesOf = "Callable[[str], tuple[str, ...] | None]"
-"""A provider's environment variables, first wins; None when this path cannot tell (the full
-path then reads the catalog and config.toml)."""
+VariablesOf = "Callable[[str], tuple[str, ...]]"
+"""A provider's environment variables, first wins (from the catalog's index: the fast paths' gate
+sends a config.toml, which may change them, to the full path)."""
 
 
 def fresh_token(
@@ -89,8 +89,6 @@ def _usable(
     if account is not None and not is_valid_identifier(account):
         return None
     variables = variables_of(provider)
-    if variables is None:
-        return None
     if account is None:
         for variable in variables:
             value = environ.get(variable)

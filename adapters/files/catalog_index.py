@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 
-from code_mesh.domain.provider_facts import ExecVariables, ProviderFacts
+TYPE_CHECKING = False  # the token path reads index_is_current only: no Record classes for it
+if TYPE_CHECKING:
+    from code_mesh.domain.provider_facts import ProviderFacts
 
 
 def _catalog_directory() -> str:
@@ -43,6 +45,7 @@ def catalog_facts(provider: str, stored: bool = False) -> ProviderFacts | None:
     no catalog file that the store holds gets what provider_entry makes of such a provider
     (the index's CUSTOM row, its id as its name; never an alias, which the full path maps)."""
     from code_mesh.catalog import index
+    from code_mesh.domain.provider_facts import ExecVariables, ProviderFacts
     from code_mesh.domain.rules import PROVIDER_ALIASES, is_valid_identifier
 
     facts = index.FACTS.get(provider)
