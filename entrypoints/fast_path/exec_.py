@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext
+from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext, facts_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -112,21 +112,20 @@ def _hand_over(
     now: float,
 ) -> tuple[Handed, str, str | None]:
     """One provider's hand-over, as commands/exec_.py's _hand_over decides it for a fresh credential."""
-    from code_mesh.adapters.files.catalog_index import catalog_facts
     from code_mesh.application.credential_choice import choose_credential
     from code_mesh.application.exec_plan import HandOver as Handed
     from code_mesh.application.exec_plan import exec_variables
     from code_mesh.domain.rules import header_safe
 
     environ = context.environ
-    facts = catalog_facts(provider)
+    from code_mesh.adapters.files.catalog_index import catalog_facts
+
+    facts = catalog_facts(provider)  # None: an alias, a typo, or a stored provider of no catalog file
     summaries: list[CredentialSummary] = []
     if facts is None or account is not None or not facts.variable_set(environ):
         summaries = context.store().summaries(environ)
-    if facts is None:  # a stored provider of no catalog file; an alias or a typo hands over
-        facts = catalog_facts(provider, any(summary.provider == provider for summary in summaries))
-        if facts is None:
-            raise HandOver
+    if facts is None:
+        facts = facts_for(provider, summaries)
     choice = choose_credential(facts.id, account, facts.env, environ, project, summaries)
     if not choice.found:
         raise HandOver

@@ -16,10 +16,12 @@ from code_mesh.domain.rules import debug_setting
 
 TYPE_CHECKING = False  # not `from typing import`: typing costs a read path ~6 ms
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from code_mesh.adapters.store.sqlite_reader import OrdinaryStore
     from code_mesh.application.credential_choice import ProjectAccounts
+    from code_mesh.domain.credential_summary import CredentialSummary
+    from code_mesh.domain.provider_facts import ProviderFacts
 
 
 class HandOver(Exception):
@@ -39,6 +41,18 @@ def home_directory(environ: Mapping[str, str]) -> str | None:
         root = os.path.join(os.getcwd(), root)
     parts = [part for part in root.split("/") if part not in ("", ".")]
     return "/" + "/".join(parts)
+
+
+def facts_for(provider: str, stored: Iterable[CredentialSummary] = ()) -> ProviderFacts:
+    """A catalog provider's facts, or (when `stored` holds it) a stored provider's of no catalog
+    file; an alias, a typo or an unknown provider with nothing stored: HandOver (the full path
+    maps it, suggests one, or says what it does not know)."""
+    from code_mesh.adapters.files.catalog_index import catalog_facts
+
+    facts = catalog_facts(provider, any(summary.provider == provider for summary in stored))
+    if facts is None:
+        raise HandOver
+    return facts
 
 
 class ReadContext:

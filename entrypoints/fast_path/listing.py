@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext
+from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext, facts_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ _FORMS = ([], ["--json"])
 def list_credentials(context: ReadContext, arguments: list[str]) -> int:
     if arguments not in _FORMS:
         raise HandOver
-    from code_mesh.adapters.files.catalog_index import catalog_facts, known_providers
+    from code_mesh.adapters.files.catalog_index import known_providers
     from code_mesh.application.list_credentials import credential_rows
     from code_mesh.domain.status import Status
     from code_mesh.entrypoints.output import say
@@ -30,13 +30,9 @@ def list_credentials(context: ReadContext, arguments: list[str]) -> int:
     store = context.store()
     now = time.time()
     summaries = store.summaries(context.environ)
-    stored = {summary.provider for summary in summaries}
 
     def entry_of(provider: str) -> ProviderFacts:
-        facts = catalog_facts(provider, provider in stored)
-        if facts is None:
-            raise HandOver
-        return facts
+        return facts_for(provider, summaries)
 
     rows = credential_rows(summaries, context.environ, now, known_providers(), entry_of)
     if any(row.status is Status.LOCKED for row in rows):

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import time
 
-from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext
+from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext, facts_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from code_mesh.domain.credential_summary import CredentialSummary
-    from code_mesh.domain.provider_facts import ProviderFacts
+    pass
 
 
 def _options(arguments: list[str], positional: int) -> tuple[list[str], bool]:
@@ -28,18 +25,6 @@ def _options(arguments: list[str], positional: int) -> tuple[list[str], bool]:
     if len(arguments) - len(words) > 1 or len(words) > positional or any(w.startswith("-") for w in words):
         raise HandOver
     return words, json
-
-
-def _facts(provider: str, stored: Iterable[CredentialSummary] = ()) -> ProviderFacts:
-    """A catalog provider's facts, or a stored provider's of no catalog file; an alias, a typo
-    or an unknown provider with nothing stored: HandOver (the full path maps it, suggests one,
-    or says what it does not know)."""
-    from code_mesh.adapters.files.catalog_index import catalog_facts
-
-    facts = catalog_facts(provider, any(summary.provider == provider for summary in stored))
-    if facts is None:
-        raise HandOver
-    return facts
 
 
 def status(context: ReadContext, arguments: list[str]) -> int:
@@ -53,17 +38,17 @@ def status(context: ReadContext, arguments: list[str]) -> int:
     environ = context.environ
     project = context.project()
     summaries = context.store().summaries(environ)
-    named = _facts(words[0], summaries).id if words else None
+    named = facts_for(words[0], summaries).id if words else None
     now = time.time()
     if named is not None:
         providers = [named]
     else:
         known = list(known_providers())
-        with_variable = [p for p in known if _facts(p).variable_set(environ)]
+        with_variable = [p for p in known if facts_for(p).variable_set(environ)]
         providers = providers_to_show(known, summaries, with_variable, project)
     blocks = []
     for provider in providers:
-        facts = _facts(provider, summaries)
+        facts = facts_for(provider, summaries)
         choice = choose_credential(provider, None, facts.env, environ, project, summaries)
         blocks.append(provider_status(facts.name, choice, now))
     if not blocks or any(block.status is Status.LOCKED for block in blocks):
@@ -91,14 +76,15 @@ def which(context: ReadContext, arguments: list[str]) -> int:
     words, json = _options(arguments, 1)
     if not words:
         raise HandOver
-    from code_mesh.adapters.files.catalog_index import catalog_facts
 
     environ = context.environ
-    facts = catalog_facts(words[0])
     summaries = []
+    from code_mesh.adapters.files.catalog_index import catalog_facts
+
+    facts = catalog_facts(words[0])  # None: an alias, a typo, or a stored provider of no catalog file
     if facts is None or facts.variable_set(environ) is None:  # a variable answers without the store
         summaries = context.store().summaries(environ, words[0])
-        facts = _facts(words[0], summaries)
+        facts = facts_for(words[0], summaries)
     project = context.project()
     choice = choose_credential(facts.id, None, facts.env, environ, project, summaries)
     context.say_warnings()
