@@ -7,7 +7,6 @@ adapters/store/sqlite_reader.py and the providers from the catalog's index.
 
 from __future__ import annotations
 
-import os
 import time
 
 from code_mesh.entrypoints.fast_path.gate import HandOver, ReadContext, facts_for
@@ -37,7 +36,7 @@ def list_credentials(context: ReadContext, arguments: list[str]) -> int:
     rows = credential_rows(summaries, context.environ, now, known_providers(), entry_of)
     if any(row.status is Status.LOCKED for row in rows):
         raise HandOver  # the way out depends on the key's keeper: the full path says it
-    location = os.path.join(context.home, "auth.db")
+    location = store.database  # what the full store calls its location: the file's path
     if arguments == ["--json"]:
         import json
 
